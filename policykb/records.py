@@ -103,3 +103,5 @@ class Page:
     html_title: str | None = None
     meta: dict = field(default_factory=dict)  # label -> value: 发文字号, 成文日期, 发布机构 …
     links: tuple[str, ...] = ()  # link labels that may carry a doc number (PDF links)
+    # HTML tables with rowspan/colspan expanded: one list of cell texts per row.
+    tables: tuple[tuple[tuple[str, ...], ...], ...] = ()
