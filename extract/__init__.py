@@ -1,0 +1,1 @@
+"""Facts from clean text: a spaCy pipeline of rule components."""

@@ -1,0 +1,1 @@
+"""Turning bytes and HTML into clean text with every edit recorded."""
