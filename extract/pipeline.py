@@ -1,0 +1,156 @@
+"""The extraction pipeline: a blank Chinese spaCy pipeline of rule components.
+
+spaCy's own Chinese tokenizer runs jieba in Python (about 0.75 MB/s here);
+rjieba gives jieba's segmentation from Rust about twenty times faster, so the
+Doc is built from its tokens and the pipeline's tokenizer is never called.
+
+Each component wraps one finder (a pure function from text to records in
+``extract/``): the finder finds, the component annotates — it puts the
+records' character spans on ``doc.spans[<name>]`` and the records on
+``doc._.records[<name>]``.  ``records_from_doc`` reads them back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extract.citations import find_citations
+from extract.deadlines import find_deadlines
+from extract.docinfo import DocInfo, extract_docinfo
+from extract.docnumber import find_doc_numbers
+from extract.responsibilities import find_responsibilities
+from extract.targets import find_targets
+from policykb.records import Citation, Deadline, ExtractContext, Responsibility, Target
+
+for _name, _default in (("page", None), ("docinfo", None), ("context", None), ("records", None)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a component may know of the page beyond the body."""
+
+    meta: dict
+    html_title: str | None = None
+    links: tuple[str, ...] = ()
+    tables: tuple = ()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    docinfo: DocInfo
+    citations: tuple[Citation, ...]
+    targets: tuple[Target, ...]
+    deadlines: tuple[Deadline, ...]
+    responsibilities: tuple[Responsibility, ...]
+
+
+def _annotate(doc: Doc, name: str, records: list) -> None:
+    """Record the finder's results on the Doc, with their character spans."""
+    spans = []
+    for record in records:
+        span = doc.char_span(record.start, record.end, label=name, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.spans[name] = spans
+    if doc._.records is None:
+        doc._.records = {}
+    doc._.records[name] = records
+
+
+@Language.component("policykb_doc_numbers", assigns=["doc.spans"])
+def doc_numbers_component(doc: Doc) -> Doc:
+    spans = [doc.char_span(s, e, label="DOC_NUMBER", alignment_mode="expand")
+             for s, e, _ in find_doc_numbers(doc.text)]
+    doc.spans["doc_number"] = [s for s in spans if s is not None]
+    return doc
+
+
+@Language.component("policykb_docinfo", assigns=["doc._.docinfo", "doc._.context"])
+def docinfo_component(doc: Doc) -> Doc:
+    page: PageInfo = doc._.page or PageInfo({})
+    info = extract_docinfo(doc.text, page.meta, page.html_title, page.links)
+    doc._.docinfo = info
+    doc._.context = ExtractContext(region=info.region, issuer=info.issuer, written_date=info.written_date,
+                                   published_date=info.published_date, doc_number=info.doc_number)
+    return doc
+
+
+@Language.component("policykb_citations", assigns=["doc.spans", "doc._.records"])
+def citations_component(doc: Doc) -> Doc:
+    own = doc._.docinfo.doc_number if doc._.docinfo else None
+    _annotate(doc, "citations", find_citations(doc.text, own))
+    return doc
+
+
+@Language.component("policykb_targets", assigns=["doc.spans", "doc._.records"])
+def targets_component(doc: Doc) -> Doc:
+    _annotate(doc, "targets", find_targets(doc.text, doc._.context or ExtractContext()))
+    return doc
+
+
+@Language.component("policykb_deadlines", assigns=["doc.spans", "doc._.records"])
+def deadlines_component(doc: Doc) -> Doc:
+    _annotate(doc, "deadlines", find_deadlines(doc.text, doc._.context or ExtractContext()))
+    return doc
+
+
+@Language.component("policykb_responsibilities", assigns=["doc.spans", "doc._.records"])
+def responsibilities_component(doc: Doc) -> Doc:
+    page: PageInfo = doc._.page or PageInfo({})
+    _annotate(doc, "responsibilities",
+              find_responsibilities(doc.text, doc._.context or ExtractContext(), page.tables))
+    return doc
+
+
+PIPES = ("policykb_doc_numbers", "policykb_docinfo", "policykb_citations", "policykb_targets",
+         "policykb_deadlines", "policykb_responsibilities")
+
+
+@lru_cache(maxsize=1)
+def load_pipeline() -> Language:
+    """The pipeline, built once per process.
+
+    >>> [name for name in load_pipeline().pipe_names][:2]
+    ['policykb_doc_numbers', 'policykb_docinfo']
+    """
+    nlp = spacy.blank("zh")
+    for name in PIPES:
+        nlp.add_pipe(name)
+    return nlp
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """A Doc from rjieba's segmentation (same words as jieba, much faster)."""
+    import rjieba
+
+    words = [w for w in rjieba.cut(text) if w]
+    return Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+
+
+def records_from_doc(doc: Doc) -> Extracted:
+    records = doc._.records or {}
+    return Extracted(
+        docinfo=doc._.docinfo,
+        citations=tuple(records.get("citations", ())),
+        targets=tuple(records.get("targets", ())),
+        deadlines=tuple(records.get("deadlines", ())),
+        responsibilities=tuple(records.get("responsibilities", ())),
+    )
+
+
+def extract(body: str, page: PageInfo, nlp: Language | None = None) -> Extracted:
+    """Run the pipeline over one clean body."""
+    nlp = nlp or load_pipeline()
+    doc = make_doc(nlp, body)
+    doc._.page = page
+    return records_from_doc(nlp(doc))
+
+
+__all__ = ["Extracted", "PageInfo", "extract", "load_pipeline", "make_doc", "records_from_doc"]

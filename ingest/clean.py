@@ -1,0 +1,183 @@
+"""The cleaning stages, in order, from a page's raw text to the body.
+
+Each stage proposes edits on the text the previous one left; ``EditLog``
+keeps them all traceable to raw-text positions.  The order matters:
+
+1. zones: lines the page zoner found to be site chrome, metadata or spam go
+   first, so no later stage wastes time on them;
+2. markup: HTML residue in text scrapes (``</p>``), entities, zero-width
+   characters;
+3. mojibake: repaired while the pinyin glosses that help recover lost
+   characters are still there;
+4. pinyin glosses;
+5. traditional → simplified (OpenCC), only for traditional documents;
+6. spam phrases dropped inside sentences;
+7. spun words reversed, only in a document detected as spun;
+8. whitespace: indentation and blank lines.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ingest.convert import TRADITIONAL_SHARE, find_conversions, to_simplified, traditional_share
+from ingest.despin import despin
+from ingest.edits import EditLog, Proposal
+from ingest.mojibake import find_mojibake_repairs
+from ingest.pinyin import GLOSS, find_glosses, is_gloss
+from ingest.spam import find_spam
+from policykb.records import Edit, Page
+
+ZONE_KINDS = {"chrome": "boilerplate", "meta": "metadata", "spam": "spam"}
+
+MARKUP = re.compile(
+    r"</?(?:p|span|div|br|strong|b|i|u|em|font|a|td|tr|th|table|tbody|thead|h[1-6]|li|ul|ol|"
+    r"section|article|center|sup|sub)\b[^<>\n]{0,300}?/?>"
+    r"|&(?:nbsp|amp|lt|gt|quot|apos|ensp|emsp|ldquo|rdquo|middot|hellip|mdash);|&#x?[0-9a-fA-F]{1,6};",
+    re.I)
+INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
+# Leading and trailing blanks of a line (full-width and no-break spaces too).
+EDGE_SPACE = re.compile(r"^[ \t\r\u3000\xa0]+|[ \t\r\u3000\xa0]+$", re.M)
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """Which optional stages run (all by default)."""
+
+    repair_mojibake: bool = True
+    convert: bool = True
+    despin: bool = True
+
+
+@dataclass(frozen=True)
+class CleanText:
+    raw_text: str
+    body: str
+    edits: tuple[Edit, ...]
+    meta: dict = field(default_factory=dict)  # page metadata, simplified
+    html_title: str | None = None
+    links: tuple[str, ...] = ()
+    tables: tuple = ()
+    traditional: bool = False
+    spammed: bool = False
+    spin_confidence: float | None = None
+    unrecovered: int = 0  # characters lost to mojibake and left marked
+
+
+def zone_deletions(page: Page) -> list[tuple[int, int, str, str]]:
+    """(start, end, "", kind) deleting every non-content line with its line break."""
+    out: list[tuple[int, int, str, str]] = []
+    pos = 0
+    n = len(page.lines)
+    for i, line in enumerate(page.lines):
+        end = pos + len(line.text)
+        kind = ZONE_KINDS.get(line.zone)
+        if kind:
+            # Take the line break after the line (or, for the last line, the
+            # one before it) so no empty line is left behind.
+            start, stop = (pos, end + 1) if i < n - 1 else (max(pos - 1, 0), end)
+            if out and out[-1][1] >= start and out[-1][3] == kind:
+                out[-1] = (out[-1][0], stop, "", kind)
+            elif out and out[-1][1] > start:
+                out.append((out[-1][1], stop, "", kind))
+            else:
+                out.append((start, stop, "", kind))
+        pos = end + 1
+    return [d for d in out if d[1] > d[0]]
+
+
+def find_markup(text: str) -> list[Proposal]:
+    """HTML tags and entities left in a text scrape.
+
+    >>> find_markup("对接</span> |&nbsp;")
+    [(2, 9, ''), (11, 17, '\\xa0')]
+    """
+    return [(m.start(), m.end(), "" if m.group().startswith("<") else html.unescape(m.group()))
+            for m in MARKUP.finditer(text)]
+
+
+def find_invisible(text: str) -> list[Proposal]:
+    return [(m.start(), m.end(), "") for m in INVISIBLE.finditer(text)]
+
+
+def find_blank_space(text: str) -> list[Proposal]:
+    """Indentation, trailing blanks and empty lines."""
+    out: list[Proposal] = [(m.start(), m.end(), "") for m in EDGE_SPACE.finditer(text)]
+    # Empty (after stripping) lines: delete the line break that ends them.
+    pos = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip(" \t\r\u3000\xa0") and i < len(lines) - 1:
+            out.append((pos + len(line), pos + len(line) + 1, ""))
+        pos += len(line) + 1
+    if text.endswith("\n"):
+        out.append((len(text) - 1, len(text), ""))
+    return _disjoint(out)
+
+
+def _disjoint(proposals: list[Proposal]) -> list[Proposal]:
+    out: list[Proposal] = []
+    for p in sorted(set(proposals)):
+        if out and p[0] < out[-1][1]:
+            continue
+        out.append(p)
+    return out
+
+
+def clean_meta_value(value: str) -> str:
+    """A metadata value as a field: glosses out, simplified, trimmed."""
+    value = GLOSS.sub(lambda m: m.group("char") if is_gloss(m.group("char"), m.group("syllable"))
+                      else m.group(), value)
+    return to_simplified(INVISIBLE.sub("", value)).strip(" \t\r\n\u3000\xa0|:：")
+
+
+def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
+    """Clean a page, recording every edit.
+
+    >>> from policykb.records import PageLine
+    >>> page = Page((PageLine("點擊次數:5", "chrome"), PageLine("發(fā)展</p>", "content")))
+    >>> result = clean_page(page)
+    >>> result.body, [e.kind for e in result.edits]
+    ('发展', ['boilerplate', 'convert', 'pinyin', 'markup'])
+    """
+    raw = "\n".join(line.text for line in page.lines)
+    log = EditLog(raw)
+    for start, end, replacement, kind in zone_deletions(page):
+        log.apply([(start, end, replacement)], kind)
+    log.apply(find_markup(log.text), "markup")
+    log.apply(find_invisible(log.text), "invisible")
+    unrecovered = 0
+    if options.repair_mojibake:
+        repairs = find_mojibake_repairs(log.text)
+        for r in repairs:
+            log.apply([(r.start, r.end, r.replacement)], "mojibake", None if r.recovered else "unrecovered")
+        unrecovered = sum(r.replacement.count("〓") for r in repairs if not r.recovered)
+    log.apply(find_glosses(log.text), "pinyin")
+    traditional = traditional_share(log.text) >= TRADITIONAL_SHARE
+    conversions = find_conversions(log.text) if options.convert else []
+    log.apply(conversions, "convert")
+    spam, spammed = find_spam(log.text, any(line.zone == "spam" for line in page.lines))
+    log.apply(spam, "spam")
+    spin_confidence = None
+    if options.despin:
+        result = despin(log.text)
+        spin_confidence = result.confidence
+        if result.spun:
+            log.apply(result.edits, "despin", f"confidence {result.confidence:.2f}")
+    log.apply(find_blank_space(log.text), "whitespace")
+    return CleanText(
+        raw_text=raw,
+        body=log.text,
+        edits=tuple(log.edits()),
+        meta={key: clean_meta_value(value) for key, value in page.meta.items() if value},
+        html_title=clean_meta_value(page.html_title) if page.html_title else None,
+        links=tuple(clean_meta_value(link) for link in page.links),
+        tables=tuple(tuple(tuple(clean_meta_value(cell) for cell in row) for row in table)
+                     for table in page.tables),
+        traditional=traditional,
+        spammed=spammed,
+        spin_confidence=spin_confidence,
+        unrecovered=unrecovered,
+    )

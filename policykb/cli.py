@@ -1,0 +1,111 @@
+"""The command line: a thin wrapper over the library.
+
+This is the only place that turns exceptions into one-line messages and exit
+statuses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from policykb.build import BuildError, build as build_database
+from policykb.process import process_source
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "corpus"
+DEFAULT_METADATA = ROOT / "datasette_metadata.json"
+
+
+@click.group()
+@click.version_option(package_name="policykb")
+def cli():
+    """Chinese government policy notices as a searchable knowledge base."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--db", "db_path", default="policies.db", show_default=True, type=click.Path(path_type=Path),
+              help="Database file to create or bring up to date.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any file fails.")
+@click.option("--workers", type=int, default=None, help="Processes to use (default: one per core).")
+def build(paths, db_path, strict, workers):
+    """Ingest files and folders (default: the bundled corpus) into a database."""
+    paths = list(paths) or [DEFAULT_CORPUS]
+    try:
+        summary = build_database(paths, db_path, workers=workers, log=lambda m: click.echo(m, err=True))
+    except BuildError as e:
+        raise click.ClickException(str(e))
+    tail = " (unchanged)" if summary.unchanged else f", {summary.documents} documents"
+    click.echo(f"{summary.line()}{tail} in {summary.seconds:.2f} s → {db_path}")
+    if summary.failed:
+        click.echo("failures: select path, status from sources where status != 'ok'", err=True)
+    if strict and summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", default="policies.db", show_default=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--metadata", default=DEFAULT_METADATA, show_default=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def serve(db_path, port, host, metadata):
+    """Serve a database read-only with Datasette."""
+    from datasette.cli import cli as datasette_cli
+
+    click.echo(f"policykb: serving {db_path} at http://{host}:{port}/", err=True)
+    args = datasette_serve_args(db_path, port, host, metadata)
+    datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+
+
+def datasette_serve_args(db_path: Path, port: int, host: str, metadata: Path) -> list[str]:
+    """Datasette's arguments: immutable (read-only) database, time and row limits."""
+    return ["serve", "--immutable", str(db_path), "--metadata", str(metadata), "--host", host,
+            "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
+            "--setting", "max_returned_rows", "1000", "--setting", "facet_time_limit_ms", "500",
+            "--setting", "allow_download", "off"]
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def show(file):
+    """Print what one file yields, as JSON, without touching a database."""
+    result = process_source(file, file.name)
+    out = {"path": result.path, "sha256": result.sha256, "status": result.status, "encoding": result.encoding,
+           "sidecar": _plain(result.sidecar)}
+    if result.ok:
+        clean, extracted = result.clean, result.extracted
+        out["document"] = _plain(extracted.docinfo)
+        out["body"] = clean.body
+        out["cleaning"] = {"traditional": clean.traditional, "spammed": clean.spammed,
+                           "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
+                           "edits": _plain(clean.edits)}
+        for name in ("citations", "targets", "deadlines", "responsibilities"):
+            out[name] = _plain(getattr(extracted, name))
+    click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    if not result.ok:
+        sys.exit(1)
+
+
+def main():
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Building the bundled corpus: contract tables, idempotence, atomic swap, lock."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from policykb.build import BuildError, build, build_lock
+from tests.conftest import CORPUS
+
+CONTRACT = {
+    "sources": {"path", "sha256", "document_id", "encoding", "status"},
+    "documents": {"id", "doc_number", "title", "issuer", "doc_type", "written_date", "published_date", "region",
+                  "body", "raw_text"},
+    "citations": {"document_id", "cited_doc_number", "cited_title", "cited_document_id", "sentence"},
+    "targets": {"document_id", "year", "quantity", "unit", "qualifier", "object", "sentence"},
+    "deadlines": {"document_id", "recurrence", "date", "month_day", "from_year", "action", "sentence"},
+    "responsibilities": {"document_id", "task", "content", "agency", "role", "sentence"},
+    "cleaning_edits": {"document_id", "kind", "original", "replacement", "char_start", "char_end"},
+}
+
+
+def query(db: Path, sql: str, *args):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT))
+def test_contract_table_has_its_columns(corpus_db, table):
+    columns = {row[1] for row in query(corpus_db, f"PRAGMA table_info([{table}])")}
+    assert CONTRACT[table] <= columns
+
+
+def test_every_corpus_file_is_a_source(corpus_db):
+    files = [p for p in CORPUS.rglob("*") if p.is_file() and not p.name.endswith(".metadata.json")]
+    assert query(corpus_db, "select count(*) from sources")[0][0] == len(files) == 225
+
+
+def test_the_two_non_html_files_fail_with_a_reason(corpus_db):
+    failed = dict(query(corpus_db, "select path, status from sources where status != 'ok'"))
+    assert failed == {
+        "gov_html/49ba2977b966b11079b4b6dde13f21cfbe6bd2d6b2383ad3c6acb99806e01aa1.pdf": "unsupported file type .pdf",
+        "gov_html/a7f5f906e1eeef600127efeb5a1ed010b26e5b783d26b81ad4dc63249f26f6eb.html": "binary data, not text",
+    }
+
+
+def test_sidecar_url_and_fetch_time_are_stored(corpus_db):
+    url, fetched = query(corpus_db, "select url, fetched_at from sources where path = ?",
+                         "gov_html/421fe481680f42adbe60e3643c6dcc39b93f3068dd70561dba1857c17243855c.html")[0]
+    assert url == "https://fcj.shenyang.gov.cn/zwgkzdgz/fdzdgknr/zcjd/202512/t20251210_4952217.html"
+    assert fetched.startswith("2026-07-22T10:49:42")
+
+
+def test_ok_sources_point_at_a_document(corpus_db):
+    assert query(corpus_db, "select count(*) from sources where status = 'ok' and document_id is null")[0][0] == 0
+    assert query(corpus_db, "select count(*) from sources s left join documents d on d.id = s.document_id "
+                            "where s.document_id is not null and d.id is null")[0][0] == 0
+
+
+def test_no_empty_strings_only_nulls(corpus_db):
+    for column in ("doc_number", "title", "issuer", "doc_type", "written_date", "published_date", "region"):
+        assert query(corpus_db, f"select count(*) from documents where {column} = ''")[0][0] == 0, column
+
+
+def test_dates_are_iso(corpus_db):
+    bad = query(corpus_db, "select written_date, published_date from documents where "
+                           "(written_date is not null and written_date not glob '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]') or "
+                           "(published_date is not null and published_date not glob '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]')")
+    assert bad == []
+
+
+def test_rebuild_unchanged_is_fast_and_touches_nothing(tmp_path):
+    db = tmp_path / "p.db"
+    build([CORPUS / "seeds"], db, workers=1)
+    before = db.stat().st_mtime_ns, query(db, "select id, title from documents order by id")
+    started = time.perf_counter()
+    summary = build([CORPUS / "seeds"], db, workers=1)
+    assert summary.unchanged and time.perf_counter() - started < 1.0
+    assert (db.stat().st_mtime_ns, query(db, "select id, title from documents order by id")) == before
+
+
+def test_rebuild_from_scratch_gives_the_same_ids_and_rows(tmp_path):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    build([CORPUS / "seeds"], a, workers=1)
+    build([CORPUS / "seeds"], b, workers=1)
+    for table in ("documents", "citations", "targets", "deadlines", "responsibilities", "cleaning_edits"):
+        assert query(a, f"select * from {table} order by 1, 2") == query(b, f"select * from {table} order by 1, 2")
+
+
+def test_changed_file_is_reprocessed_and_others_reused(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "seeds", corpus)
+    db = tmp_path / "p.db"
+    build([corpus], db, workers=1)
+    (corpus / "extra.txt").write_text("关于开展测试工作的通知\n各单位:\n请于2030年1月1日前完成。\n", encoding="utf-8")
+    summary = build([corpus], db, workers=1)
+    assert (summary.sources, summary.processed) == (6, 1)
+
+
+def test_no_temporary_file_is_left_behind(tmp_path):
+    db = tmp_path / "p.db"
+    build([CORPUS / "seeds"], db, workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db", "p.db.lock"]
+
+
+def test_second_concurrent_build_is_refused_with_a_clear_message(tmp_path):
+    db = tmp_path / "p.db"
+    with build_lock(db):
+        with pytest.raises(BuildError, match="another build is writing"):
+            build([CORPUS / "seeds"], db, workers=1)
+
+
+def test_missing_input_path_is_a_build_error(tmp_path):
+    with pytest.raises(BuildError, match="no such file or folder"):
+        build([tmp_path / "nope"], tmp_path / "p.db")
