@@ -1,0 +1,70 @@
+"""Compare Chinese full-text search options against a plain substring scan.
+
+Usage: python benchmarks/search_options.py --db policies.db [--json out.json]
+
+For each query, every option's result set is compared with the documents
+that contain the query string (the truth a reader expects).  Prints recall,
+precision and query time per option; this is how the character-per-token
+index of db/search.py was chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import time
+
+import rjieba
+
+from db.search import fts_query, spaced
+
+QUERIES = ["教育", "公积金", "产教融合", "住房公积金贷款", "职业教育", "提取", "贷款", "二手房", "人才", "实训基地"]
+
+
+def options():
+    """name → (tokenizer clause, document transform, query transform)."""
+    return {
+        "unicode61 (default)": ("unicode61", lambda t: t, lambda q: '"' + q + '"'),
+        "trigram": ("trigram", lambda t: t, lambda q: '"' + q + '"'),
+        "jieba-segmented": ("unicode61", lambda t: " ".join(rjieba.cut(t)),
+                            lambda q: '"' + " ".join(rjieba.cut(q)) + '"'),
+        "char-per-token (chosen)": ("unicode61", spaced, fts_query),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    docs = sqlite3.connect(args.db).execute("select rowid, coalesce(title, '') || ' ' || body from documents").fetchall()
+    truth = {q: {rowid for rowid, text in docs if q in text} for q in QUERIES}
+    report = {}
+    for name, (tokenizer, transform, to_query) in options().items():
+        conn = sqlite3.connect(":memory:")
+        conn.execute(f"create virtual table fts using fts5(body, tokenize='{tokenizer}')")
+        conn.executemany("insert into fts(rowid, body) values (?, ?)", ((r, transform(t)) for r, t in docs))
+        tp = fp = fn = 0
+        started = time.perf_counter()
+        for q in QUERIES:
+            try:
+                found = {r for (r,) in conn.execute("select rowid from fts where fts match ?", (to_query(q),))}
+            except sqlite3.OperationalError:
+                found = set()
+            tp += len(found & truth[q])
+            fp += len(found - truth[q])
+            fn += len(truth[q] - found)
+        elapsed = (time.perf_counter() - started) / len(QUERIES) * 1000
+        report[name] = {"recall": tp / max(tp + fn, 1), "precision": tp / max(tp + fp, 1), "ms_per_query": elapsed}
+    print(f"{len(docs)} documents, {len(QUERIES)} queries")
+    print(f"{'option':26}{'recall':>8}{'precision':>11}{'ms/query':>10}")
+    for name, r in report.items():
+        print(f"{name:26}{r['recall']:8.3f}{r['precision']:11.3f}{r['ms_per_query']:10.2f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, ensure_ascii=False, indent=1)
+
+
+if __name__ == "__main__":
+    main()
