@@ -1,0 +1,603 @@
+"""The document's own fields: number, title, issuer, type, dates, region, status.
+
+One function per fact, each ``(...) -> value | None``, each trying its
+sources from the most to the least trustworthy; :func:`extract_docinfo` calls
+them in order and composes a :class:`DocInfo`.  The sources are the page's
+metadata table (``page_meta``, canonical simplified labels such as 发文字号),
+the page ``<title>``, the clean body, and the labels of links in the content.
+
+The body of an official document (公文) has a fixed shape, and that shape is
+what the rules read::
+
+    教育部办公厅关于公布第一批市域产教联合体名单的通知      <- title
+    发布时间:2023年10月11日15:42:53                          <- published
+    教职成厅函〔2023〕23号                                   <- own number
+    各省、自治区、直辖市教育厅(教委),…:                      <- salutation
+    …
+    教育部办公厅                                             <- issuer
+    2023年9月28日                                            <- written
+
+News reports and commentary have a heading and text but no number and no
+signature; :func:`doc_type` tells them apart by cue words (data file
+``docinfo_genre_cues.tsv``) and they get no issuer and no written date.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_number: str | None
+    title: str | None
+    issuers: tuple[str, ...]
+    issuer: str | None  # the issuers joined with '、'
+    doc_type: str | None
+    written_date: str | None
+    published_date: str | None
+    region: str | None
+    status: str | None = None  # 有效, 失效, 废止 when the page says so
+
+
+# --------------------------------------------------------------------------
+# Tables
+
+@lru_cache(maxsize=None)
+def _rows(name: str) -> tuple[tuple[str, ...], ...]:
+    """Rows of a tab-separated data file, comments and blank lines skipped."""
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(tuple(cell.strip() for cell in line.split("\t")))
+    return tuple(rows)
+
+
+def _doc_types() -> tuple[tuple[str, str], ...]:
+    """(suffix, type), longest suffix first."""
+    return tuple(sorted(((r[0], r[1]) for r in _rows("doc_types.tsv")), key=lambda r: -len(r[0])))
+
+
+def _agency_suffixes() -> tuple[str, ...]:
+    return tuple(r[0] for r in _rows("docinfo_agency_suffixes.txt"))
+
+
+def _site_suffixes() -> tuple[str, ...]:
+    return tuple(r[0] for r in _rows("site_title_suffixes.tsv"))
+
+
+def _type_phrases() -> tuple[tuple[str, str], ...]:
+    return tuple((r[0], r[1]) for r in _rows("docinfo_type_phrases.tsv"))
+
+
+def _genre_cues() -> tuple[tuple[str, str, int, str], ...]:
+    return tuple((r[0], r[1], int(r[2]), r[3]) for r in _rows("docinfo_genre_cues.tsv"))
+
+
+def _document_cues() -> tuple[str, ...]:
+    return tuple(r[0] for r in _rows("docinfo_document_cues.tsv"))
+
+
+# 有效性 as sites write it -> what we store.  Beijing writes 是/否.
+STATUS_VALUES = {
+    "有效": "有效", "现行有效": "有效", "是": "有效", "现行": "有效",
+    "失效": "失效", "已失效": "失效", "否": "失效", "无效": "失效",
+    "废止": "废止", "已废止": "废止", "部分失效": "部分失效", "已修改": "已修改", "已修订": "已修改",
+}
+
+# News and commentary have no issuer and no written date (gold 002, 003).
+GENRES = ("新闻", "评论")
+# Score a genre needs before it overrides "unknown" (see docinfo_genre_cues.tsv).
+GENRE_MIN_SCORE = 2
+# …and against a title whose last word names a type (政府信息公开指南 scored 3
+# on commentary cues; 我市… news headlines score 4 and more).
+GENRE_MIN_SCORE_AGAINST_TITLE = 4
+# A source this newsy (a 日报, 新华社) makes a page without number and
+# signature a news report whatever document language it quotes.
+SOURCE_NEWS_SCORE = 3
+
+# --------------------------------------------------------------------------
+# Small helpers
+
+_SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u3000\xa0]+")
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年—–－]\s*(?P<m>\d{1,2})\s*[-/.月—–－]\s*(?P<d>\d{1,2})(?:(?!\d)|(?<=\d\d)(?=\d{1,2}[:：]\d{2}))(?:\s*日)?"
+    r"|(?P<cy>[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(?P<cm>[一二三四五六七八九十]{1,3})\s*月"
+    r"\s*(?P<cd>[一二三四五六七八九十]{1,3})\s*日"
+)
+_TIME = re.compile(r"\d{1,2}[:：]\d{2}")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／", "0123456789:-/")
+
+
+def _meta(page_meta: dict | None, label: str) -> str | None:
+    value = (page_meta or {}).get(label)
+    if not isinstance(value, str):
+        return None
+    value = _SPACE.sub(" ", value).strip()
+    return value or None
+
+
+def _cn_number(s: str) -> int:
+    """一 → 1, 十二 → 12, 二十八 → 28, 三十一 → 31."""
+    if "十" not in s:
+        return int("".join(str(_CN_DIGITS[c]) for c in s))
+    tens, _, units = s.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+
+
+def _date_of(m: re.Match) -> str | None:
+    try:
+        if m.group("y"):
+            y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        else:
+            y = int("".join(str(_CN_DIGITS[c]) for c in m.group("cy")))
+            mo, d = _cn_number(m.group("cm")), _cn_number(m.group("cd"))
+        return _dt.date(y, mo, d).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def parse_date(s: str | None) -> str | None:
+    """The first valid date in ``s`` as YYYY-MM-DD.
+
+    >>> parse_date('2023年10月11日15:42:53')
+    '2023-10-11'
+    >>> parse_date('二〇二三年九月二十八日')
+    '2023-09-28'
+    >>> parse_date('2023-02-30') is None
+    True
+    """
+    if not s:
+        return None
+    for m in _DATE.finditer(s.translate(_FULLWIDTH)):
+        date = _date_of(m)
+        if date:
+            return date
+    return None
+
+
+def _lines(body: str) -> list[str]:
+    return [line.strip() for line in (body or "").split("\n") if line.strip()]
+
+
+def _is_paragraph(line: str) -> bool:
+    """The salutation or running text: where the heading block ends."""
+    return line[-1] in "：:" or "。" in line or len(line) > 100
+
+
+_LABELLED_DATE = re.compile(r"(发布|发文|时间|日期|来源|浏览|点击|围观|阅读|作者|编辑|字号)")
+_BARE_DATE_LINE = re.compile(r"^[(（\[]?\s*(?:" + _DATE.pattern + r")\s*[)）\]]?$")
+
+
+def _is_date_line(line: str) -> bool:
+    """A 发布时间 / source line: a date with a label, a clock time, or alone."""
+    clean = line.translate(_FULLWIDTH)
+    if not _DATE.search(clean) or len(line) > 80:
+        return False
+    return bool(_LABELLED_DATE.search(line) or _TIME.search(clean) or _BARE_DATE_LINE.match(clean))
+
+
+# Page furniture that can survive cleaning above the title: breadcrumbs,
+# share and print widgets, bullets, and banners written with spaced-out
+# characters (绿 色 农 业 …).
+_NOT_HEADING = re.compile(r"(>|您的位置|当前位置|首页|分享|扫码|微信|打印|字号|【大中小】|点击次数|^[•·●▪]|^(?:\S\s){4})")
+
+
+def _heading_lines(lines: list[str]) -> list[str]:
+    """Lines before the salutation or first paragraph that may be the title."""
+    out = []
+    for line in lines[:8]:
+        if _is_paragraph(line):
+            break
+        if _is_date_line(line) or _NOT_HEADING.search(line):
+            continue
+        own = _own_number_prefix(line)
+        if own is not None:
+            rest = line[own:].strip()
+            if "关于" in rest:  # 盘政办发〔2019〕9号 盘锦市…关于…的实施意见
+                out.append(rest)
+            continue  # anything else after the number is spam (上门服务)
+        out.append(line)
+    return out
+
+
+def _own_number_prefix(line: str) -> int | None:
+    """End of the doc number that opens ``line``, if the line is a number line."""
+    hit = leading_doc_number(line, max_lines=1)
+    return hit[1] if hit else None
+
+
+# --------------------------------------------------------------------------
+# Facts
+
+
+def doc_number(body: str, page_meta: dict | None = None, html_title: str | None = None,
+               links: tuple[str, ...] = ()) -> str | None:
+    """The document's own 发文字号, normalised.
+
+    Sources in order: meta 发文字号; a number opening meta 标题 or the page
+    title; the number standing alone near the top of the body; a link label
+    that is only a number (a PDF of the document).  Numbers inside 《》(…)
+    or after 根据 are cited ones and never qualify.
+
+    >>> doc_number('教职成厅函〔2023〕20号上门服务\\n各省：\\n…')
+    '教职成厅函〔2023〕20号'
+    """
+    number = normalise_doc_number(_meta(page_meta, "发文字号"))
+    if number:
+        return number
+    for text in (_meta(page_meta, "标题"), _strip_title_tags(html_title or "")):
+        if text:
+            hit = leading_doc_number(text, max_lines=1)
+            if hit:
+                return hit[2]
+    hit = leading_doc_number(body or "")
+    if hit:
+        return hit[2]
+    for label in links:
+        stem = re.sub(r"\.(pdf|docx?|wps|ofd|xlsx?)$", "", _SPACE.sub("", label or ""), flags=re.I)
+        found = find_doc_numbers(stem)
+        if len(found) == 1 and found[0][0] == 0 and len(stem) - found[0][1] <= 1:
+            return found[0][2]
+    return None
+
+
+_TAG_PREFIX = re.compile(r"^\s*(?:【[^】]{0,12}】|\[[^\]]{0,12}\]|［[^］]{0,12}］)\s*")
+_TRAILING_NUMBER = re.compile(r"[(（][^()（）]{0,30}号[)）]\s*$")
+
+
+def _strip_title_tags(text: str) -> str:
+    """Remove 【贷款】 / [已废止] tags before a title."""
+    while True:
+        stripped = _TAG_PREFIX.sub("", text, count=1)
+        if stripped == text:
+            return text.strip()
+        text = stripped
+
+
+def _clean_title(text: str | None) -> str | None:
+    """A title without tags, its own number before it, or a number in brackets after it."""
+    if not text:
+        return None
+    text = _SPACE.sub(" ", _strip_title_tags(text)).strip()
+    hit = leading_doc_number(text, max_lines=1)
+    if hit:
+        text = text[hit[1]:].strip()
+    m = _TRAILING_NUMBER.search(text)
+    if m and find_doc_numbers(m.group(0)):
+        text = text[: m.start()].strip()
+    return text if len(text) >= 4 else None
+
+
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--+|——+|(?<!\d)[-–—](?!\d))\s*")
+
+
+def _site_like(segment: str) -> bool:
+    if "关于" in segment or "《" in segment:
+        return False
+    return len(segment) <= 4 or segment.endswith(_site_suffixes())
+
+
+def _title_from_html(html_title: str | None) -> str | None:
+    """The document part of a page title: 'XX通知_政策文件_首都之窗_…网站' → 'XX通知'."""
+    if not html_title:
+        return None
+    segments = [s for s in _TITLE_SEPARATORS.split(_SPACE.sub(" ", html_title).strip()) if s.strip()]
+    keep = [s for s in segments if not _site_like(s.strip())]
+    if not keep:
+        return None
+    return _clean_title(max(keep, key=len))
+
+
+def _title_like(line: str) -> bool:
+    return 4 <= len(line) <= 120 and not re.search(r"[。；;]", line) and not line.isascii()
+
+
+def title(body: str, page_meta: dict | None = None, html_title: str | None = None) -> str | None:
+    """The document's title.
+
+    Meta 标题 first (without a number before it); then the heading line of the
+    body, preferring one that the page ``<title>`` confirms; then the page
+    title's document segment.  A body whose first line is its number (seed
+    004) has no title: None, not the salutation.
+
+    >>> title('大连金普新区入选国家首批市域产教联合体\\n教育装备采购网 2023-09-13 15:40\\n日前,…。')
+    '大连金普新区入选国家首批市域产教联合体'
+    """
+    meta_title = _clean_title(_meta(page_meta, "标题"))
+    if meta_title:
+        return meta_title
+    from_html = _title_from_html(html_title)
+    headings = [h for h in (_clean_title(h) for h in _heading_lines(_lines(body))) if h]
+    squashed_html = _SPACE.sub("", from_html or "")
+    if squashed_html:
+        # A heading that the <title> repeats is the title; a title broken over
+        # two heading lines is joined back.
+        for i, h in enumerate(headings):
+            joined = h + (headings[i + 1] if i + 1 < len(headings) else "")
+            if i + 1 < len(headings) and _SPACE.sub("", joined) == squashed_html:
+                return joined
+            squashed = _SPACE.sub("", h)
+            if squashed == squashed_html or (_title_like(h) and len(squashed_html) >= 6 and squashed_html in squashed):
+                return h  # the heading, or a fuller one (XX局 + 关于… from a <title> that drops the issuer)
+            if len(squashed) >= 6 and squashed in squashed_html:
+                return h if not from_html.endswith(("…", "...")) else from_html
+        if _title_like(from_html):
+            return from_html
+    for i, h in enumerate(headings[:2]):
+        if not _title_like(h):
+            continue
+        nxt = headings[i + 1] if i + 1 < len(headings) else None
+        if nxt and not _type_of_title(h) and _type_of_title(nxt) and len(h + nxt) <= 120:
+            return h + nxt  # 沈阳市物业服务企业和物业项目负责人 / 信用信息管理办法
+        return h
+    return None
+
+
+# Signature: agency lines directly above a bare date line.
+_SIGNATURE_DATE = re.compile(r"^[(（]?\s*(?:" + _DATE.pattern + r")\s*[)）]?$")
+_NOT_AGENCY_WORDS = ("关于", "印发", "转发", "贯彻", "落实", "附件", "联系", "电话", "地址", "邮箱", "抄送")
+
+
+def is_agency(name: str) -> bool:
+    """A plausible agency name: 2–40 CJK characters ending in an agency word.
+
+    >>> is_agency('教育部办公厅'), is_agency('重点任务分工')
+    (True, False)
+    """
+    return (2 <= len(name) <= 40 and bool(re.fullmatch(r"[\u4e00-\u9fff（）()]+", name))
+            and name.endswith(_agency_suffixes()) and not any(w in name for w in _NOT_AGENCY_WORDS))
+
+
+def _agency_names(line: str) -> tuple[str, ...] | None:
+    names = tuple(n for n in re.split(r"[\s、，,]+", line) if n)
+    if names and all(is_agency(n) for n in names):
+        return names
+    return None
+
+
+def _signature(lines: list[str]) -> tuple[tuple[str, ...], str | None]:
+    """(issuers, date) from the first signature block: agency lines over a date."""
+    for i, line in enumerate(lines):
+        clean = line.translate(_FULLWIDTH)
+        m = _SIGNATURE_DATE.match(clean)
+        if m:
+            names: list[str] = []
+            j = i - 1
+            while j >= 0 and i - j <= 8:
+                found = _agency_names(lines[j])
+                if not found:
+                    break
+                names[:0] = found
+                j -= 1
+            if names and i >= 2:
+                return tuple(dict.fromkeys(names)), parse_date(clean)
+            continue
+        # 教育部办公厅 2023年9月28日 on one line
+        m = re.match(r"^(?P<names>[\u4e00-\u9fff（）()\s、]+?)\s+(?P<date>(?:19|20)\d{2}\s*年.{1,8}日|[〇零○一二三四五六七八九]{4}年.{1,8}日)$", clean)
+        if m and i >= 2:
+            found = _agency_names(m.group("names"))
+            date = parse_date(m.group("date"))
+            if found and date:
+                return found, date
+    return (), None
+
+
+_TITLE_AGENCY = re.compile(r"^(?P<who>.+?)(?:关于|印发|转发)")
+_ETC = re.compile(r"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:个)?(?:部门|单位))$")
+
+
+def _title_agencies(title_: str | None) -> tuple[str, ...]:
+    """证监会 国资委 全国工商联关于… → ('证监会', '国资委', '全国工商联')."""
+    if not title_:
+        return ()
+    m = _TITLE_AGENCY.match(title_)
+    if not m:
+        return ()
+    who = _ETC.sub("", m.group("who").strip())
+    return _agency_names(who) or ()
+
+
+def issuers(body: str, page_meta: dict | None = None, title_: str | None = None) -> tuple[str, ...]:
+    """The issuing agencies, full names, in signature order.
+
+    The signature above the date wins (it carries the full name: 盘锦市人民政府办公室
+    where the meta says 盘锦市政府); then the agencies that open the title
+    (XX关于…); then meta 发文机关.  A page with none of them has no issuer.
+
+    >>> issuers('…。\\n附件:名单\\n教育部办公厅\\n2023年9月28日')
+    ('教育部办公厅',)
+    """
+    found, _ = _signature(_lines(body))
+    if found:
+        return found
+    found = _title_agencies(title_)
+    if found:
+        return found
+    meta = _meta(page_meta, "发文机关")
+    if meta:
+        names = tuple(n for n in re.split(r"[\s、，,；;]+", meta) if n)
+        if names:
+            return names
+    return ()
+
+
+def _closing_date(lines: list[str]) -> str | None:
+    """A bare 2024年1月30日 line right after the text, where a seal image stood
+    in for the signature (上海 pages): the previous line ends a sentence."""
+    for i, line in enumerate(lines):
+        clean = line.translate(_FULLWIDTH)
+        if i >= 3 and "年" in clean and _SIGNATURE_DATE.match(clean) and lines[i - 1][-1] in "。）)":
+            return parse_date(clean)
+    return None
+
+
+def written_date(body: str, page_meta: dict | None = None) -> str | None:
+    """成文日期: meta 成文日期, else the date under the signature, else a bare
+    date line closing the text."""
+    date = parse_date(_meta(page_meta, "成文日期"))
+    if date:
+        return date
+    lines = _lines(body)
+    _, date = _signature(lines)
+    return date or _closing_date(lines)
+
+
+def published_date(body: str, page_meta: dict | None = None) -> str | None:
+    """发布日期: meta 发布日期, else a 发布时间 / source line above the text.
+
+    >>> published_date('标题\\n教育装备采购网 2023-09-13 15:40 围观2321次\\n日前,…。')
+    '2023-09-13'
+    """
+    date = parse_date(_meta(page_meta, "发布日期"))
+    if date:
+        return date
+    for line in _lines(body)[:8]:
+        if _is_paragraph(line):
+            break
+        clean = line.translate(_FULLWIDTH)
+        # A bare 2023年9月28日 under a title is its written date, not a
+        # publication stamp; a bare 2023-09-13 is a web stamp.
+        if _is_date_line(line) and not (_SIGNATURE_DATE.match(clean) and "年" in clean):
+            return parse_date(line)
+    return None
+
+
+_TRAILING_NOTE = re.compile(r"(?:[(（][^()（）]{0,20}[)）]|》)+\s*$")
+
+
+def _type_of_title(title_: str | None) -> str | None:
+    """The type named by the title's last word: …的实施意见 → 意见."""
+    if not title_:
+        return None
+    # 一图读懂：关于…的通知, 解读：《…》: an interpretation whatever the inner title says.
+    if re.match(r"^\s*(?:一图读懂|图解|解读|政策解读)", title_):
+        return "解读"
+    core = _TRAILING_NOTE.sub("", title_.strip()).rstrip()
+    for suffix, kind in _doc_types():
+        if core.endswith(suffix):
+            return kind
+    return None
+
+
+def _type_of_phrases(body: str) -> str | None:
+    """The type named by an opening or closing formula: 特此通知 → 通知."""
+    best: tuple[int, str] | None = None
+    for phrase, kind in _type_phrases():
+        i = body.find(phrase)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, kind)
+    return best[1] if best else None
+
+
+def _genre_scores(body: str, title_: str | None = None, source: str | None = None) -> dict[str, int]:
+    scores = {g: 0 for g in GENRES}
+    texts = {"body": body, "title": title_ or "", "source": source or ""}
+    for genre, cue, weight, where in _genre_cues():
+        if cue in texts[where]:
+            scores[genre] += weight
+    return scores
+
+
+def doc_type(title_: str | None, body: str, number: str | None = None,
+             issuers_: tuple[str, ...] = (), source: str | None = None) -> str | None:
+    """文种: from the title's last word; 新闻 or 评论 for pages that are not documents.
+
+    A page with its own number or a signature is a document: its title decides,
+    or failing that the formula it opens or closes with (特此通知).
+    Otherwise, unless the text has a document's structure (第一条, 特此通知 …),
+    cue words decide between a news report and commentary, and only when
+    neither scores does the title's last word count.
+
+    >>> doc_type('盘锦市人民政府办公室关于深化产教融合的实施意见', '…', '盘政办发〔2019〕9号')
+    '意见'
+    """
+    body = body or ""
+    by_title = _type_of_title(title_)
+    if number or issuers_:
+        return by_title or _type_of_phrases(body)
+    # 关于 outside 《》: 我市出台《关于…的若干措施》 is a headline, not a title.
+    own_words = re.sub(r"《[^《》]*》", "", title_ or "")
+    if by_title and ("关于" in own_words or by_title == "解读"):
+        return by_title
+    if _genre_scores("", None, source)["新闻"] >= SOURCE_NEWS_SCORE:
+        return "新闻"  # 来源：福州日报 — even when the report quotes the notice's 本通知
+    if not any(cue in body for cue in _document_cues()):
+        scores = _genre_scores(body, title_, source)
+        best = max(GENRES, key=lambda g: scores[g])
+        # A title that names a type (…指南) needs more evidence to be overruled.
+        needed = GENRE_MIN_SCORE_AGAINST_TITLE if by_title else GENRE_MIN_SCORE
+        if scores[best] >= needed and scores[best] > min(scores.values()):
+            return best
+    return by_title or _type_of_phrases(body)
+
+
+def region(issuers_: tuple[str, ...], title_: str | None = None) -> str | None:
+    """The area the issuer governs (全国, 辽宁省, 盘锦市 …), via extract.regions."""
+    try:
+        from extract.regions import region_of
+    except ImportError:  # written by another hand; absent during development
+        return None
+    names = issuers_ or _title_agencies(title_)
+    if not names:
+        return None
+    try:
+        return region_of("、".join(names))  # joint issuers must agree: region_of decides
+    except Exception:  # noqa: BLE001 - a lookup failure must not lose the document
+        return None
+
+
+def status(page_meta: dict | None = None, html_title: str | None = None) -> str | None:
+    """有效性 when the page states it: meta 有效性, or a [已废止] tag in the title."""
+    value = _meta(page_meta, "有效性")
+    if value and value.replace(" ", "") in STATUS_VALUES:
+        return STATUS_VALUES[value.replace(" ", "")]
+    for text in (_meta(page_meta, "标题"), html_title):
+        m = re.search(r"[\[【［](已?废止|已?失效)[\]】］]", text or "")
+        if m:
+            return STATUS_VALUES[m.group(1)]
+    return None
+
+
+def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
+                    links: tuple[str, ...] = ()) -> DocInfo:
+    """Every field of the document, each from its own function.
+
+    >>> info = extract_docinfo('教职成厅函〔2023〕20号\\n各省:\\n…。\\n教育部办公厅\\n2023年7月7日',
+    ...                        {'发布日期': '2024-11-03 20:14'}, None)
+    >>> info.doc_number, info.title, info.issuer, info.written_date, info.published_date
+    ('教职成厅函〔2023〕20号', None, '教育部办公厅', '2023-07-07', '2024-11-03')
+    """
+    body = body or ""
+    number = doc_number(body, page_meta, html_title, links)
+    title_ = title(body, page_meta, html_title)
+    issuers_ = issuers(body, page_meta, title_)
+    # Only a signature or a stated 发文机关 says "this is a document"; agencies
+    # read off the title do not (a news headline can start with one).
+    signed = _signature(_lines(body))[0] or bool(_meta(page_meta, "发文机关"))
+    kind = doc_type(title_, body, number, issuers_ if signed else (), _meta(page_meta, "来源"))
+    written = written_date(body, page_meta)
+    if kind in GENRES:
+        # A news report or an essay has a source, not an issuer.
+        issuers_, written = (), None
+    return DocInfo(
+        doc_number=number,
+        title=title_,
+        issuers=issuers_,
+        issuer="、".join(issuers_) or None,
+        doc_type=kind,
+        written_date=written,
+        published_date=published_date(body, page_meta),
+        region=region(issuers_, title_ if kind not in GENRES else None),
+        status=status(page_meta, html_title),
+    )
