@@ -144,14 +144,15 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     """
     raw = "\n".join(line.text for line in page.lines)
     log = EditLog(raw)
-    for start, end, replacement, kind in zone_deletions(page):
+    # Applied last to first, so each deletion's raw positions still hold.
+    for start, end, replacement, kind in reversed(zone_deletions(page)):
         log.apply([(start, end, replacement)], kind)
     log.apply(find_markup(log.text), "markup")
     log.apply(find_invisible(log.text), "invisible")
     unrecovered = 0
     if options.repair_mojibake:
         repairs = find_mojibake_repairs(log.text)
-        for r in repairs:
+        for r in reversed(repairs):
             log.apply([(r.start, r.end, r.replacement)], "mojibake", None if r.recovered else "unrecovered")
         unrecovered = sum(r.replacement.count("〓") for r in repairs if not r.recovered)
     log.apply(find_glosses(log.text), "pinyin")
