@@ -1,0 +1,807 @@
+"""Who is responsible for what: 责任单位 tables and blocks.
+
+Three forms are read, in this order of trust:
+
+1. Tables with a 责任单位 / 牵头单位 / 配合单位 column, given as expanded HTML
+   tables (``tables``: rowspan and colspan cells repeated) or flattened into
+   the body one cell to a line (``序号 |``, ``工作任务 |`` …) or one row to a
+   line (``1 | 任务 | 内容 | 市教育局 |``).  A flattened row whose leading
+   cells were merged with the row above (rowspan) has fewer cells; it
+   inherits them from the row above.
+2. Blocks after a measure: ``（责任单位：市商务委、市公安局等）`` or a line
+   ``责任单位：市财政局`` under it; the measure is the text before the block.
+3. Sentences whose subject is an agency (``教育部将…``, ``市住房公积金管理
+   中心负责…``): off unless asked for (``sentences=``), because the gold
+   files list none for documents full of them (seeds 000 and 004: "省级教育
+   行政部门要…", "教育部将…"); they are duties stated in prose, not a
+   division of labour, and they would be false positives beside a table.
+
+Every agency becomes its own row, as written (市发改委) with its canonical
+name for the document's region (盘锦市发展和改革委员会).  Vague mentions
+(相关部门) and collective ones (各县区政府) stay, as written, with no
+canonical name.
+
+>>> rows = find_responsibilities('（一）优化布局。推进规划。（责任单位：市教育局牵头，市人社局配合）',
+...                              ExtractContext(region='盘锦市'))
+>>> [(r.task, r.agency, r.role, r.agency_canonical) for r in rows]
+[('优化布局', '市教育局', 'lead', '盘锦市教育局'), ('优化布局', '市人社局', 'support', '盘锦市人力资源和社会保障局')]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from extract import agencies, regions
+from policykb.records import ExtractContext, Responsibility
+
+# Column labels, first match wins (a label matches when it contains the
+# word): people and dates first, so 牵头领导 and 责任人 are not agency columns.
+# agency columns are lead, unless the table also has a lead column: then
+# they are support (牵头单位 | 责任单位).  A table is read only when it has an
+# agency column and a task or content column: a list of 牵头单位 with their
+# names and places (名单) assigns no task.
+COLUMN_KINDS = (
+    ("责任人", "other"), ("联系人", "other"), ("领导", "other"), ("备注", "other"),
+    ("时限", "other"), ("时间", "other"), ("进度", "other"), ("期限", "other"), ("节点", "other"),
+    ("名称", "other"), ("地址", "other"), ("电话", "other"),
+    ("牵头", "lead"), ("主责单位", "lead"), ("主责部门", "lead"), ("主办单位", "lead"),
+    ("配合", "support"), ("协办", "support"), ("协助", "support"), ("参与单位", "support"),
+    ("责任单位", "agency"), ("责任部门", "agency"), ("责任主体", "agency"), ("实施主体", "agency"),
+    ("落实单位", "agency"), ("承办单位", "agency"), ("实施单位", "agency"), ("主管部门", "agency"),
+    ("序号", "number"), ("编号", "number"),
+    ("工作任务", "task"), ("重点任务", "task"), ("主要任务", "task"), ("任务分类", "task"),
+    ("类别", "task"), ("领域", "task"), ("板块", "task"), ("方面", "task"),
+    ("内容", "content"), ("措施", "content"), ("举措", "content"), ("事项", "content"),
+    ("要求", "content"), ("目标", "content"), ("任务", "content"), ("工作", "content"),
+    ("项目", "content"), ("政策", "content"),
+)
+AGENCY_KINDS = ("lead", "support", "agency")
+MAX_LABEL = 12  # a header cell is a short label
+
+# Block labels, longest first; kind as in COLUMN_KINDS.
+BLOCK_LABELS = (
+    ("牵头责任单位", "lead"), ("牵头单位", "lead"), ("牵头部门", "lead"), ("主责单位", "lead"),
+    ("责任单位", "agency"), ("责任部门", "agency"), ("配合单位", "support"), ("配合部门", "support"),
+    ("协办单位", "support"), ("参与单位", "support"),
+)
+_BLOCK_LABEL = re.compile("(" + "|".join(label for label, _ in BLOCK_LABELS) + r")[ \t\u3000]{0,3}[:：]")
+_BLOCK_KIND = dict(BLOCK_LABELS)
+MAX_BLOCK = 600  # characters inside one 责任单位 block
+MAX_MEASURE_LINES = 20  # lines of measure read back above a block on its own line
+
+# Words between agencies that say who helps whom.  Before 会同 stand the
+# leads, after it the supporters; a group ending in 配合 supports.
+_HELPED_BY = re.compile("会同|协同|联合|配合|协助|指导")
+_ROLE_ENDINGS = (
+    ("按职责分工负责", "lead"), ("按职责分工落实", "lead"), ("分别负责", "lead"), ("负责", "lead"),
+    ("（牵头）", "lead"), ("(牵头)", "lead"), ("牵头", "lead"),
+    ("（配合）", "support"), ("(配合)", "support"), ("配合", "support"), ("参与", "support"),
+    ("协助", "support"),
+)
+# "列第一位的为牵头单位": the first agency named in each cell leads.
+_FIRST_LEADS = re.compile(r"[列排][在于]?(?:第一|首)[位个][的]?(?:单位|部门)?为牵头")
+
+_ENUM = re.compile(
+    r"^[ \t\u3000]*(?:第[一二三四五六七八九十百零〇\d]{1,4}[章节条部分]|[一二三四五六七八九十]{1,3}[、.．]"
+    r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[.、．](?!\d)|[①-⑳])[ \t\u3000]*")
+MAX_HEADING = 40
+_CLAUSE_END = "。！？；;!?\n"
+_GROUP_SEPS = "，,；;。\n"
+_ITEM_SEPS = "、/／"
+_OPEN, _CLOSE = "（(", "）)"
+
+# Prose subjects (form 3): a duty verb within this many characters of the
+# clause start.
+MAX_SUBJECT = 24
+_DUTY_VERB = re.compile("要|将|负责|应当|应|须|必须|牵头|配合")
+_SELF = ("我部", "我委", "我局", "我厅", "我办", "本部", "本委", "本局", "本厅", "本办")
+
+
+def _norm(s: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
+
+
+def _column_kind(label: str) -> str | None:
+    label = _norm(label).strip(":：")
+    if not label or len(label) > MAX_LABEL or re.search(r"[。，,、\d]", label):
+        return None
+    for word, kind in COLUMN_KINDS:
+        if word in label:
+            return kind
+    return None
+
+
+# --- splitting a cell of agencies -------------------------------------------------
+
+@dataclass(frozen=True)
+class _Mention:
+    agency: str
+    role: str
+    start: int  # offsets in the text the cell came from
+    end: int
+
+
+def _split_depth0(s: str, seps: str) -> list[tuple[int, int]]:
+    """Spans of ``s`` between separators that stand outside brackets."""
+    spans, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(s)))
+    return spans
+
+
+def _split_conjunctions(s: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Split s[a:b] at 和/及/与 when both sides name bodies (市教育局和市人社局);
+    发展和改革委员会 is one name: 发展 is not a body."""
+    if b - a > 4 * agencies.MAX_MENTION:
+        return [(a, b)]  # a clause, not a list of names
+    spans = []
+    for i in range(a + 2, b - 1):
+        if s[i] in "和及与":
+            left, right = s[a:i], s[i + 1:b]
+            if agencies.looks_like_agency(left) and (
+                    right[:1] in "省市区县各有相" or regions.central_at(right) or regions.division_chain(right)[0]):
+                spans.append((a, i))
+                a = i + 1
+    spans.append((a, b))
+    return spans
+
+
+def _strip_role_ending(s: str, a: int, b: int) -> tuple[int, int, str | None]:
+    """Drop 牵头 / 配合 / 负责 … from the end of s[a:b]; the role it states."""
+    seg = s[a:b].rstrip()
+    for ending, role in _ROLE_ENDINGS:
+        if seg.endswith(ending) and len(seg) > len(ending):
+            return a, a + len(seg) - len(ending), role
+    return a, b, None
+
+
+def _items(s: str, a: int, b: int, role: str, base: int, out: list[_Mention]) -> None:
+    for x, y in _split_depth0(s[a:b], _ITEM_SEPS + " \t\u3000"):
+        for x2, y2 in _split_conjunctions(s, a + x, a + y):
+            raw = s[x2:y2]
+            name = agencies.clean_mention(raw)
+            if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]", name):
+                continue
+            at = raw.find(name)
+            start = x2 + max(at, 0)
+            out.append(_Mention(name, role, base + start, base + start + len(name)))
+
+
+def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bool = False) -> list[_Mention]:
+    """The agencies a responsibility cell names, each with its role.
+
+    >>> [(m.agency, m.role) for m in split_agencies('市发改委、市教育局会同相关部门,各县区政府')]
+    [('市发改委', 'lead'), ('市教育局', 'lead'), ('相关部门', 'support'), ('各县区政府', 'lead')]
+    """
+    labelled = list(_BLOCK_LABEL.finditer(cell))
+    if labelled:
+        out: list[_Mention] = []
+        seen_lead = False
+        for k, m in enumerate(labelled):
+            end = labelled[k + 1].start() if k + 1 < len(labelled) else len(cell)
+            kind = _BLOCK_KIND[m.group(1)]
+            if kind == "agency":
+                # 牵头责任单位：X；责任单位：Y — after a lead label, 责任 means helping.
+                kind = "support" if seen_lead else role
+            seen_lead = seen_lead or kind == "lead"
+            out += split_agencies(cell[m.end():end], kind, base + m.end(), first_leads)
+        return out
+    out = []
+    for a, b in _split_depth0(cell, _GROUP_SEPS):
+        # Groups after the first (", 各县区政府") keep the cell's role: a
+        # comma starts another list of bodies answerable for the task in
+        # their own area — the counties implement it, they do not assist the
+        # city departments named before (会同 would say so).
+        a, b, stated = _strip_role_ending(cell, a, b)
+        group_role = stated or role
+        m = _HELPED_BY.search(cell, a, b)
+        if m and m.group(0) == "配合" and not cell[m.end():b].strip():
+            m = None  # "市人社局配合" was handled as an ending
+        if m:
+            before_role = "support" if m.group(0) in ("配合", "协助") and m.start() == a else group_role
+            _items(cell, a, m.start(), before_role, base, out)
+            _items(cell, m.end(), b, "support", base, out)
+        else:
+            _items(cell, a, b, group_role, base, out)
+    if first_leads and out and not _HELPED_BY.search(cell):
+        out = [out[0]] + [_Mention(x.agency, "support", x.start, x.end) for x in out[1:]]
+    return out
+
+
+def _named_body(name: str) -> bool:
+    """A mention that says whose it is: 市教育局, 辽宁省教育厅, 教育部,
+    相关部门 — not just a phrase ending in 局 (优化职业教育布局)."""
+    if agencies.is_vague(name):
+        return True
+    if not agencies.looks_like_agency(name):
+        return False
+    return bool(name[0] in "省市区县州盟旗" or regions.central_at(name) or regions.division_chain(name)[0])
+
+
+def _agency_score(cell: str, strict: bool = True) -> float:
+    """How much a cell reads as a list of agencies (0 to 1)."""
+    mentions = split_agencies(cell)
+    if not mentions:
+        return 0.0
+    test = _named_body if strict else (lambda n: agencies.looks_like_agency(n) or agencies.is_vague(n))
+    return sum(1 for m in mentions if test(m.agency)) / len(mentions)
+
+
+# --- rows to records ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Column:
+    label: str
+    kind: str | None
+
+
+def _roles(columns: list[_Column]) -> list[str | None]:
+    has_lead = any(c.kind == "lead" for c in columns)
+    out = []
+    for c in columns:
+        if c.kind == "agency":
+            out.append("support" if has_lead else "lead")
+        elif c.kind in ("lead", "support"):
+            out.append(c.kind)
+        else:
+            out.append(None)
+    return out
+
+
+def _text_columns(columns: list[_Column]) -> tuple[int | None, int | None]:
+    """(task column, content column): the first task-like and the last
+    content-like column; an unlabelled text column counts as content."""
+    first_agency = next((i for i, c in enumerate(columns) if c.kind in AGENCY_KINDS), len(columns))
+    texty = [i for i, c in enumerate(columns) if c.kind in ("task", "content", None) and i < first_agency]
+    if not texty:
+        texty = [i for i, c in enumerate(columns) if c.kind in ("task", "content")]
+    if not texty:
+        return None, None
+    tasks = [i for i in texty if columns[i].kind == "task"]
+    contents = [i for i in texty if columns[i].kind == "content"]
+    content = contents[-1] if contents else texty[-1]
+    task = tasks[0] if tasks else texty[0]
+    return (None if task == content else task), content
+
+
+def _records(values: list[str | None], spans: list[tuple[int, int] | None], columns: list[_Column],
+             ctx: ExtractContext, row: int | None, sentence: str, span: tuple[int, int],
+             first_leads: bool, section: str | None = None) -> list[Responsibility]:
+    roles = _roles(columns)
+    task_i, content_i = _text_columns(columns)
+    task = values[task_i] if task_i is not None else section
+    content = values[content_i] if content_i is not None else None
+    out = []
+    for i, role in enumerate(roles):
+        if role is None or not values[i]:
+            continue
+        base = spans[i][0] if spans[i] else 0
+        for m in split_agencies(values[i], role, base, first_leads):
+            found = agencies.canonical_agency(m.agency, ctx.region)
+            out.append(Responsibility(
+                task=task or None, content=content or None, agency=m.agency, role=m.role,
+                sentence=sentence, start=span[0], end=span[1],
+                agency_canonical=found.name if found else None, row=row))
+    return out
+
+
+def _row_number(cell: str) -> int | None:
+    m = re.fullmatch(r"[（(]?(\d{1,3})[）)]?[.、．]?", _norm(cell))
+    return int(m.group(1)) if m else None
+
+
+# --- expanded HTML tables -------------------------------------------------------------
+
+def _is_header(kinds: list[str | None]) -> bool:
+    """Labels that make a responsibility table: an agency column and a task
+    or content column."""
+    return any(k in AGENCY_KINDS for k in kinds) and any(k in ("task", "content") for k in kinds)
+
+
+def _header(rows: tuple) -> tuple[int, list[_Column]] | None:
+    """(index of the last header row, columns) when one of the first rows
+    labels an agency column; a second header row refines the first
+    (责任单位 over 牵头单位 | 配合单位)."""
+    for h, row in enumerate(rows[:3]):
+        kinds = [_column_kind(c) for c in row]
+        if _is_header(kinds):
+            labels = list(row)
+            last = h
+            if h + 1 < len(rows):
+                below = [_column_kind(c) for c in rows[h + 1]]
+                if any(k in AGENCY_KINDS for k in below) and all(
+                        k is not None or not _norm(c) for k, c in zip(below, rows[h + 1])):
+                    labels = [b if _norm(b) and b != a else a for a, b in zip(labels, rows[h + 1])]
+                    last = h + 1
+            return last, [_Column(lab, _column_kind(lab)) for lab in labels]
+    return None
+
+
+def _locate(text: str, cells: list[str]) -> tuple[int, int]:
+    """Where a table row stands in the body, if its cells are there."""
+    for cell in sorted(cells, key=len, reverse=True):
+        if len(cell) >= 4:
+            i = text.find(cell)
+            if i >= 0:
+                return i, i + len(cell)
+    return 0, 0
+
+
+def _from_tables(tables: tuple, text: str, ctx: ExtractContext, first_leads: bool) -> list[Responsibility]:
+    out: list[Responsibility] = []
+    for table in tables or ():
+        rows = [tuple(str(c or "").strip() for c in row) for row in table if row]
+        found = _header(tuple(rows))
+        if not found:
+            continue
+        last, columns = found
+        width = len(columns)
+        section = None
+        counter = 0
+        for row in rows[last + 1:]:
+            cells = list(row[:width]) + [""] * (width - len(row))
+            filled = {c for c in cells if c}
+            if len(filled) == 1 and width > 1 and all(cells):
+                section = filled.pop()  # a colspan row across the table: a heading
+                continue
+            if not filled or [_column_kind(c) for c in cells] == [c.kind for c in columns]:
+                continue
+            counter += 1
+            number_i = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
+            number = _row_number(cells[number_i]) if number_i is not None else None
+            sentence = " | ".join(c for c in cells if c)
+            span = _locate(text, cells)
+            out += _records(cells, [None] * width, columns, ctx, number or counter, sentence, span,
+                            first_leads, section)
+    return out
+
+
+# --- tables flattened into the body -------------------------------------------------
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    start: int
+    end: int
+    line: int
+
+
+def _cell_lines(text: str) -> list[list[_Cell]]:
+    """Runs of consecutive table lines, as cells.  A table line ends with |
+    (one cell to a line: ``工作任务 |``) or joins its cells with " | "
+    (one row to a line: ``1 | 任务 | 市教育局``)."""
+    runs: list[list[_Cell]] = []
+    current: list[_Cell] = []
+    last_line = -2
+    pos = 0
+    for n, line in enumerate(text.split("\n")):
+        stripped = line.rstrip()
+        if stripped.endswith("|") or " | " in stripped:
+            if n != last_line + 1 and current:
+                runs.append(current)
+                current = []
+            bars = [k for k, ch in enumerate(stripped) if ch == "|"]
+            if not stripped.endswith("|"):
+                bars.append(len(stripped))
+            seg_start = 0
+            for k in bars:
+                seg = line[seg_start:k]
+                inner = seg.strip()
+                off = pos + seg_start + (seg.find(inner) if inner else 0)
+                current.append(_Cell(inner, off, off + len(inner), n))
+                seg_start = k + 1
+            last_line = n
+        pos += len(line) + 1
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _align(cells: list[_Cell], columns: list[_Column], previous: list[str | None]
+           ) -> tuple[list[str | None], list[tuple[int, int] | None]] | None:
+    """Put a flattened row's cells under their columns.  Cells lost to a
+    rowspan are the leading ones: anchor the agency cell under the agency
+    column, the cells before it right before it; what is left of the row
+    comes from the row above."""
+    width = len(columns)
+    present = [c for c in cells if c.text]
+    values: list[str | None] = [None] * width
+    spans: list[tuple[int, int] | None] = [None] * width
+    if len(present) >= width:
+        for i, c in enumerate(present[:width]):
+            values[i], spans[i] = c.text, (c.start, c.end)
+        return values, spans
+    cols = list(range(width))
+    number_i = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
+    if number_i is not None and present and _row_number(present[0].text) is not None:
+        values[number_i], spans[number_i] = present[0].text, (present[0].start, present[0].end)
+        present = present[1:]
+        cols.remove(number_i)
+    if len(present) >= len(cols):
+        for i, c in zip(cols, present):
+            values[i], spans[i] = c.text, (c.start, c.end)
+        return values, spans
+    agency_cols = [k for k, i in enumerate(cols) if columns[i].kind in AGENCY_KINDS]
+    if not agency_cols or not present:
+        return None
+    # The first cell that reads as agencies goes under the first agency
+    # column (牵头单位 before 配合单位).
+    anchor = next((k for k, c in enumerate(present) if _agency_score(c.text) >= 0.5), None)
+    if anchor is None:  # no cell names its bodies' place: the last that ends like agencies
+        loose = [k for k, c in enumerate(present) if _agency_score(c.text, strict=False) >= 0.5]
+        if not loose:
+            return None
+        anchor = loose[-1]
+    a = agency_cols[0]
+    if anchor > a or len(present) - anchor > len(cols) - a:
+        return None  # more cells before (or after) the agency cell than columns
+    for k, c in enumerate(present):
+        i = cols[a - anchor + k]
+        values[i], spans[i] = c.text, (c.start, c.end)
+    first = cols[a - anchor]
+    for i in cols:
+        if i >= first:
+            break
+        values[i] = previous[i] if i < len(previous) else None  # merged with the row above
+    return values, spans
+
+
+def _header_cells(run: list[_Cell]) -> tuple[int, int] | None:
+    """(first, end) indices of a run's header cells: a stretch of short
+    labels that names an agency column."""
+    for k, c in enumerate(run):
+        if _column_kind(c.text) in AGENCY_KINDS:
+            a = k
+            while a > 0 and _column_kind(run[a - 1].text) and run[a - 1].text:
+                a -= 1
+            b = k + 1
+            while b < len(run) and _column_kind(run[b].text) and run[b].text:
+                b += 1
+            if _is_header([_column_kind(x.text) for x in run[a:b]]):
+                return a, b
+    return None
+
+
+def _from_text_tables(text: str, ctx: ExtractContext, first_leads: bool) -> tuple[list[Responsibility], list[tuple[int, int]]]:
+    out: list[Responsibility] = []
+    used: list[tuple[int, int]] = []
+    for run in _cell_lines(text):
+        found = _header_cells(run)
+        if not found:
+            continue
+        a, b = found
+        columns = [_Column(c.text, _column_kind(c.text)) for c in run[a:b]]
+        data = run[b:]
+        used.append((run[a].start, run[-1].end))
+        one_line_header = run[a].line == run[b - 1].line
+        if one_line_header:
+            rows: list[list[_Cell]] = []
+            for c in data:
+                if rows and rows[-1][0].line == c.line:
+                    rows[-1].append(c)
+                else:
+                    rows.append([c])
+        else:
+            rows = _rows_of_stream(data, columns)
+        previous: list[str | None] = [None] * len(columns)
+        for n, row in enumerate(rows, 1):
+            aligned = _align(row, columns, previous)
+            if aligned is None:
+                continue
+            values, spans = aligned
+            previous = values
+            present = [c for c in row if c.text]
+            if not present:
+                continue
+            number_i = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
+            number = _row_number(values[number_i] or "") if number_i is not None else None
+            sentence = " | ".join(c.text for c in present)
+            out += _records(values, spans, columns, ctx, number or n, sentence,
+                            (present[0].start, present[-1].end), first_leads)
+    return out, used
+
+
+def _rows_of_stream(cells: list[_Cell], columns: list[_Column]) -> list[list[_Cell]]:
+    """Rows of a table flattened one cell to a line.  With a number column a
+    row starts at the next number in sequence (1, 2, 3 …); without one, every
+    ``len(columns)`` cells make a row."""
+    if columns[0].kind == "number":
+        rows: list[list[_Cell]] = []
+        expected = None
+        for c in cells:
+            n = _row_number(c.text)
+            if n is not None and (expected is None or n == expected):
+                rows.append([c])
+                expected = n + 1
+            elif rows:
+                rows[-1].append(c)
+        return rows
+    width = len(columns)
+    return [cells[i:i + width] for i in range(0, len(cells), width)]
+
+
+# --- 责任单位 blocks after a measure ----------------------------------------------------
+
+def _line_bounds(text: str, i: int) -> tuple[int, int]:
+    a = text.rfind("\n", 0, i) + 1
+    b = text.find("\n", i)
+    return a, (len(text) if b < 0 else b)
+
+
+def _heading_text(line: str) -> str | None:
+    """The title of a heading line (六、促进商品房销售 → 促进商品房销售): a
+    number and a short title with no sentence inside it."""
+    m = _ENUM.match(line)
+    if not m:
+        return None
+    title = line[m.end():].strip()
+    if (not title or len(title) > MAX_HEADING or "。" in title.rstrip("。")
+            or re.search("[，,；;：:]", title) or "（责任" in title):
+        return None
+    return title.rstrip("。.")
+
+
+_ENUM_STYLES = (
+    ("article", re.compile(r"第[一二三四五六七八九十百零〇\d]{1,4}[章节条部分]")),
+    ("han", re.compile(r"[一二三四五六七八九十]{1,3}[、.．]")),
+    ("paren-han", re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)]")),
+    ("paren-digit", re.compile(r"[（(]\d{1,3}[）)]")),
+    ("digit", re.compile(r"\d{1,3}[.、．](?!\d)")),
+    ("circled", re.compile(r"[①-⑳]")),
+)
+
+
+def _enum_style(line: str) -> str | None:
+    """Which kind of number opens a line: 一、 (han), （一） (paren-han), 1. …"""
+    line = line.lstrip(" \t\u3000")
+    for style, pattern in _ENUM_STYLES:
+        if pattern.match(line):
+            return style
+    return None
+
+
+def _task_of(measure: str) -> tuple[str | None, str]:
+    """(task, measure without its number): a measure opening with a number
+    and a short title sentence — （九）提升配套服务水平。鼓励… — is titled so."""
+    m = _ENUM.match(measure)
+    if not m:
+        return None, measure.strip()
+    rest = measure[m.end():]
+    # 二、支持刚性和改善性住房需求4.落实…: a section title run into the item.
+    inner = re.match(r"([^。\n]{2,40}?)(\d{1,3}[.．、](?!\d))", rest)
+    if inner:
+        rest = rest[inner.end():]
+    end = rest.find("。")
+    title = rest[:end] if 0 < end <= MAX_HEADING else None
+    return title, rest.strip()
+
+
+def _measure_above(text: str, line_start: int, floor: int) -> tuple[str | None, str, int]:
+    """(heading, measure, start) for a block alone on its line: the lines
+    above it, back to the numbered item that opens the measure (and its
+    numbered siblings: （一）（二）（三） under 六、), a heading, the previous
+    block or ``floor``."""
+    lines: list[tuple[int, str]] = []
+    end = line_start - 1
+    heading = None
+    style = None
+    while end > floor and len(lines) < MAX_MEASURE_LINES:
+        a = max(text.rfind("\n", 0, end) + 1, floor)
+        line = text[a:end].strip()
+        end = a - 1
+        if not line:
+            if lines:
+                break
+            continue
+        title = _heading_text(line)
+        if title:
+            heading = title
+            break
+        if line.endswith("|") or _BLOCK_LABEL.search(line):
+            break
+        this = _enum_style(line)
+        if style is not None and this != style:
+            break  # above the first numbered item of the measure
+        lines.append((a, line))
+        style = this
+    if not lines:
+        return heading, "", line_start
+    lines.reverse()
+    return heading, "".join(line for _, line in lines), lines[0][0]
+
+
+def _close_paren(text: str, i: int) -> int:
+    """Index of the bracket closing the one open before ``i``, or -1."""
+    depth = 1
+    for j in range(i, min(len(text), i + MAX_BLOCK)):
+        ch = text[j]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+        elif ch == "\n":
+            return -1
+    return -1
+
+
+def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], first_leads: bool
+                 ) -> list[Responsibility]:
+    out: list[Responsibility] = []
+    last_end = 0
+    line_start = line_end = -1
+    table_line = False
+    for m in _BLOCK_LABEL.finditer(text):
+        if m.start() < last_end or any(a <= m.start() < b for a, b in skip):
+            continue
+        if m.start() > line_end:  # blocks come in order: look each line up once
+            line_start, line_end = _line_bounds(text, m.start())
+            line = text[line_start:line_end]
+            table_line = line.rstrip().endswith("|") or " | " in line
+        if table_line:
+            continue  # a table cell: the table reader has it
+        j = m.start() - 1
+        while j >= line_start and text[j] in " \t\u3000":
+            j -= 1
+        if j >= line_start and text[j] in _OPEN:
+            close = _close_paren(text, m.start())
+            body_end = close if close >= 0 else line_end
+            block_start, block_end = j, (close + 1 if close >= 0 else line_end)
+        elif j < line_start:  # the label opens its line: 责任单位：市财政局
+            block_start, body_end, block_end = m.start(), line_end, line_end
+        else:
+            continue  # 公开责任部门：… or prose that mentions a 责任单位
+        seg_start = max(line_start, last_end)
+        measure = text[seg_start:block_start]
+        if measure.strip():
+            task, content = _task_of(measure)
+            if task is None:
+                task = _heading_above(text, seg_start)
+            start = seg_start + (len(measure) - len(measure.lstrip()))
+        else:
+            task, content, start = _measure_above(text, line_start, last_end)
+            if content:
+                inner_task, content = _task_of(content)
+                task = task or inner_task
+        last_end = block_end
+        if not content and not task:
+            continue  # a block with no measure before it assigns nothing
+        body = text[m.start():body_end]
+        sentence = text[start:block_end].strip()
+        for mention in split_agencies(body, "lead", m.start(), first_leads):
+            found = agencies.canonical_agency(mention.agency, ctx.region)
+            out.append(Responsibility(
+                task=task or None, content=content or None, agency=mention.agency, role=mention.role,
+                sentence=sentence, start=start, end=block_end,
+                agency_canonical=found.name if found else None))
+    return out
+
+
+def _heading_above(text: str, i: int) -> str | None:
+    """The nearest heading line above position ``i`` (a few lines up at most)."""
+    end = i - 1
+    for _ in range(MAX_MEASURE_LINES):
+        if end <= 0:
+            return None
+        a = text.rfind("\n", 0, end) + 1
+        line = text[a:end].strip()
+        title = _heading_text(line) if line else None
+        if title:
+            return title
+        if _BLOCK_LABEL.search(line):
+            return None
+        end = a - 1
+    return None
+
+
+# --- agencies as subjects of prose ----------------------------------------------------
+
+def _subject_agency(subject: str, ctx: ExtractContext) -> str | None:
+    """The subject if it names an agency (or 我部, meaning the issuer)."""
+    if subject in _SELF:
+        return subject if ctx.issuer else None
+    if not re.fullmatch(r"[\u4e00-\u9fff、（）()]{2,%d}" % MAX_SUBJECT, subject):
+        return None
+    if regions.central_at(subject) and agencies.canonical_agency(subject, ctx.region):
+        return subject
+    if agencies.is_vague(subject):
+        # 省级教育行政部门, 行业主管部门: a class of bodies, named as such.
+        return subject if subject.endswith(("部门", "单位", "机构")) and not subject.startswith(("各地", "各级")) else None
+    if agencies.looks_like_agency(subject) and agencies.canonical_agency(subject, ctx.region):
+        return subject
+    return None
+
+
+def find_duty_sentences(text: str, ctx: ExtractContext) -> list[Responsibility]:
+    """Clauses whose subject is an agency: 教育部将…, 市住房公积金管理中心负责….
+
+    >>> [(r.agency, r.content) for r in find_duty_sentences('市住房公积金管理中心负责审核。', ExtractContext(region='南京市'))]
+    [('市住房公积金管理中心', '负责审核')]
+    """
+    out = []
+    start = 0
+    n = len(text)
+    while start < n:
+        end = start
+        while end < n and text[end] not in _CLAUSE_END:
+            end += 1
+        clause = text[start:end]
+        m = _ENUM.match(clause)
+        head = m.end() if m else 0
+        while head < len(clause) and clause[head] in " \t\u3000":
+            head += 1
+        for v in _DUTY_VERB.finditer(clause, head, min(len(clause), head + MAX_SUBJECT + 2)):
+            subject = clause[head:v.start()]
+            agency = _subject_agency(subject, ctx) if subject else None
+            if agency is None:
+                continue
+            content = clause[v.end():].strip(" ，,") if v.group(0) in ("要", "将", "应当", "应", "须", "必须") \
+                else clause[v.start():].strip()
+            if len(content) < 4:
+                break
+            role = "support" if v.group(0) == "配合" else "lead"
+            found = None
+            if agency in _SELF:
+                issuer = re.sub("(办公厅|办公室)$", "", ctx.issuer or "")
+                found = agencies.canonical_agency(issuer, ctx.region)
+            else:
+                found = agencies.canonical_agency(agency, ctx.region)
+            out.append(Responsibility(
+                task=None, content=content, agency=agency, role=role, sentence=clause.strip(),
+                start=start, end=end, agency_canonical=found.name if found else None))
+            break
+        start = end + 1
+    return out
+
+
+# --- all of it ----------------------------------------------------------------------------
+
+SENTENCE_MODES = ("never", "fallback", "always")
+
+
+def find_responsibilities(text: str, ctx: ExtractContext, tables: tuple = (), *,
+                          sentences: str = "never") -> list[Responsibility]:
+    """Every (task, content, agency, role) the document assigns.
+
+    ``tables``: HTML tables with rowspan/colspan expanded (rows of cell
+    strings).  ``sentences``: whether agency-subject prose counts too —
+    ``never`` (default, see the module docstring), ``fallback`` (only when
+    the document has no table or block), ``always``.
+
+    >>> rows = find_responsibilities('序号 |\\n工作任务 |\\n主要内容 |\\n责任单位 |\\n1 |\\n构建格局 |\\n'
+    ...                              '规划引导 |\\n市发改委会同相关部门 |\\n2 |\\n优化布局 |\\n市教育局 |\\n|',
+    ...                              ExtractContext(region='盘锦市'))
+    >>> [(r.row, r.task, r.content, r.agency, r.role) for r in rows]
+    [(1, '构建格局', '规划引导', '市发改委', 'lead'), (1, '构建格局', '规划引导', '相关部门', 'support'), (2, '构建格局', '优化布局', '市教育局', 'lead')]
+    """
+    if sentences not in SENTENCE_MODES:
+        raise ValueError(f"sentences must be one of {SENTENCE_MODES}, not {sentences!r}")
+    text = text or ""
+    first_leads = bool(_FIRST_LEADS.search(text))
+    # The body's own rows first: they carry offsets; the same rows from
+    # ``tables`` are then duplicates.
+    found, used = _from_text_tables(text, ctx, first_leads)
+    found += _from_blocks(text, ctx, used, first_leads)
+    found += _from_tables(tables, text, ctx, first_leads)
+    if sentences == "always" or (sentences == "fallback" and not found):
+        covered = [(r.start, r.end) for r in found]
+        found += [r for r in find_duty_sentences(text, ctx)
+                  if not any(a <= r.start < b for a, b in covered)]
+    out, seen = [], set()
+    for r in found:
+        key = (_norm(r.content), _norm(r.agency), r.role)
+        if key in seen:
+            continue  # the same row from an HTML table and from the body
+        seen.add(key)
+        out.append(r)
+    return sorted(out, key=lambda r: (r.start, r.row or 0))
