@@ -195,7 +195,7 @@ def write_database(db_path: Path, results: list[SourceResult], version: str) -> 
                             ("targets", rows.target_rows), ("deadlines", rows.deadline_rows),
                             ("responsibilities", rows.responsibility_rows), ("cleaning_edits", rows.edit_rows)):
             store.write_rows(db, table, (row for d in documents for row in make(d)))
-        store.write_rows(db, "agencies", (rows.agency_row(a) for a in _agencies()))
+        store.write_rows(db, "agencies", (rows.agency_row(a) for a in _agencies(documents)))
         store.write_rows(db, "build_cache", ({"path": r.path, "sha256": r.sha256 or "", "version": version,
                                               "result": store.pack(r)} for r in results))
         store.build_search_index(db)
@@ -212,7 +212,10 @@ def write_database(db_path: Path, results: list[SourceResult], version: str) -> 
     return len(documents)
 
 
-def _agencies() -> list[dict]:
+def _agencies(documents) -> list[dict]:
+    """Every central body, and every body the documents name or are issued by."""
     from extract.agencies import agency_rows
 
-    return agency_rows()
+    mentions = [(r.agency, d.region) for d in documents for r in d.primary.extracted.responsibilities]
+    mentions += [(issuer, d.region) for d in documents for issuer in d.issuers]
+    return agency_rows(mentions)
