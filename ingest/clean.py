@@ -5,11 +5,11 @@ keeps them all traceable to raw-text positions.  The order matters:
 
 1. zones: lines the page zoner found to be site chrome, metadata or spam go
    first, so no later stage wastes time on them;
-2. markup: HTML residue in text scrapes (``</p>``), entities, zero-width
-   characters;
+2. zero-width characters;
 3. mojibake: repaired while the pinyin glosses that help recover lost
    characters are still there;
-4. pinyin glosses;
+4. markup: HTML residue in text scrapes (``</p>``) and entities (after
+   mojibake, which can swallow a tag's ``<``), then pinyin glosses;
 5. traditional → simplified (OpenCC), only for traditional documents;
 6. spam phrases dropped inside sentences;
 7. spun words reversed, only in a document detected as spun;
@@ -147,7 +147,6 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     # Applied last to first, so each deletion's raw positions still hold.
     for start, end, replacement, kind in reversed(zone_deletions(page)):
         log.apply([(start, end, replacement)], kind)
-    log.apply(find_markup(log.text), "markup")
     log.apply(find_invisible(log.text), "invisible")
     unrecovered = 0
     if options.repair_mojibake:
@@ -155,6 +154,8 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
         for r in reversed(repairs):
             log.apply([(r.start, r.end, r.replacement)], "mojibake", None if r.recovered else "unrecovered")
         unrecovered = sum(r.replacement.count("〓") for r in repairs if not r.recovered)
+    # After mojibake: a misaligned GBK byte can swallow the "<" of a tag.
+    log.apply(find_markup(log.text), "markup")
     log.apply(find_glosses(log.text), "pinyin")
     traditional = traditional_share(log.text) >= TRADITIONAL_SHARE
     conversions = find_conversions(log.text) if options.convert else []

@@ -92,7 +92,7 @@ class PageLine:
     """One line of a page's visible text, with the zone it was found in."""
 
     text: str
-    zone: str  # content, chrome, meta, title
+    zone: str  # content, meta (fields, not body), chrome (site boilerplate), spam
 
 
 @dataclass(frozen=True)
