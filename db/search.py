@@ -5,7 +5,8 @@ tokenizer cannot match a two-character word; text segmented by jieba misses
 a word inside a longer one (教育 in 职业教育) unless the query is segmented
 the same way.  Indexing every CJK character as its own token and turning the
 query into a phrase of characters finds exactly the documents that contain
-the string, at any length, with the stock unicode61 tokenizer.
+the string, at any length, with the stock unicode61 tokenizer.  Matching
+ignores line breaks and character width (NFKC), never punctuation.
 
 Measured on the bundled corpus (see benchmarks/search_options.py): for 教育,
 公积金, 产教融合 and 住房公积金贷款 this index agrees with a plain substring
@@ -16,19 +17,27 @@ segmentation misses 教育 inside 职业教育.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_CHAR = re.compile(f"([{_CJK}])")
-_TERM = re.compile(f"[{_CJK}]|[^\\s{_CJK}\"“”'‘’()（）*^:+\\-]+")
+# Punctuation indexed as tokens of its own, so 住房公积金贷款 does not match
+# 住房，公积金贷款: a phrase may not skip a comma.  (NFKC folds full-width
+# forms first, so ， and , are one token.)  Quotes ' and " are left out:
+# they cannot stand inside the tokenize option.
+TOKEN_PUNCT = "。、；：？！“”‘’《》〈〉【】〔〕—…·「」『』,.;:?!()[]-/%"
+TOKENIZE = f"unicode61 remove_diacritics 0 tokenchars '{TOKEN_PUNCT}'"
+_SINGLE = f"[{_CJK}]|[{re.escape(TOKEN_PUNCT)}]"
+_SINGLE_CHAR = re.compile(f"({_SINGLE})")
+_TERM = re.compile(f"{_SINGLE}|[^\\s{_CJK}{re.escape(TOKEN_PUNCT)}\"']+")
 
 
 def spaced(text: str | None) -> str:
-    """Text as the index sees it: every CJK character a word of its own.
+    """Text as the index sees it: every CJK character and punctuation mark a word.
 
-    >>> spaced("职业教育AHK合作")
-    ' 职  业  教  育 AHK 合  作 '
+    >>> spaced("职业教育AHK，合作")
+    ' 职  业  教  育 AHK ,  合  作 '
     """
-    return _CJK_CHAR.sub(r" \1 ", text or "")
+    return _SINGLE_CHAR.sub(r" \1 ", unicodedata.normalize("NFKC", text or ""))
 
 
 def fts_query(query: str | None) -> str:
@@ -43,7 +52,7 @@ def fts_query(query: str | None) -> str:
     '"产 教 融 合" "AHK"'
     """
     phrases = []
-    for word in (query or "").split():
+    for word in unicodedata.normalize("NFKC", query or "").split():
         terms = _TERM.findall(word)
         if terms:
             phrases.append('"' + " ".join(terms) + '"')

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from db.search import spaced
+from db.search import TOKENIZE, spaced
 
 SCHEMA_VERSION = 1
 
@@ -95,7 +95,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     # build_search_index writes.  Never run FTS5's 'rebuild' on it: that would
     # index the unspaced text.
     db.execute('CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, content="documents", '
-               "tokenize='unicode61 remove_diacritics 0')")
+               f'tokenize="{TOKENIZE}")')
     db["schema_version"].insert({"version": SCHEMA_VERSION}, replace=True, pk="version")
 
 

@@ -20,6 +20,9 @@ HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 SIDECAR_SUFFIX = ".metadata.json"
 
 
+NO_NOTICE = "no notice on the page (a listing, index or script-only page)"
+
+
 class SourceError(Exception):
     """A file that cannot become a document; the message is its status."""
 
@@ -84,7 +87,7 @@ def process_bytes(data: bytes, suffix: str, options: CleanOptions = CleanOptions
     page = page_from_html(decoded.text) if suffix in HTML_SUFFIXES else page_from_text(decoded.text)
     clean = clean_page(page, options)
     if not clean.body.strip():
-        raise SourceError("no text left after cleaning")
+        raise SourceError(NO_NOTICE)
     extracted = extract(clean.body, PageInfo(clean.meta, clean.html_title, clean.links, clean.tables))
     return decoded, clean, extracted
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from policykb.build import BuildError, build, build_lock
+from policykb.process import NO_NOTICE
 from tests.conftest import CORPUS
 
 CONTRACT = {
@@ -43,12 +44,21 @@ def test_every_corpus_file_is_a_source(corpus_db):
     assert query(corpus_db, "select count(*) from sources")[0][0] == len(files) == 225
 
 
-def test_the_two_non_html_files_fail_with_a_reason(corpus_db):
+def test_files_that_are_not_notices_fail_with_a_reason(corpus_db):
     failed = dict(query(corpus_db, "select path, status from sources where status != 'ok'"))
-    assert failed == {
-        "gov_html/49ba2977b966b11079b4b6dde13f21cfbe6bd2d6b2383ad3c6acb99806e01aa1.pdf": "unsupported file type .pdf",
-        "gov_html/a7f5f906e1eeef600127efeb5a1ed010b26e5b783d26b81ad4dc63249f26f6eb.html": "binary data, not text",
-    }
+    assert failed.pop("gov_html/49ba2977b966b11079b4b6dde13f21cfbe6bd2d6b2383ad3c6acb99806e01aa1.pdf") == \
+        "unsupported file type .pdf"
+    # A Word file saved under an .html name by the scraper.
+    assert failed.pop("gov_html/a7f5f906e1eeef600127efeb5a1ed010b26e5b783d26b81ad4dc63249f26f6eb.html") == \
+        "binary data, not text"
+    # The rest are listing and index pages of the sites (栏目, 网站地图, 政策汇编).
+    assert set(failed.values()) <= {NO_NOTICE}
+    assert len(failed) <= 45
+
+
+def test_a_listing_page_is_not_a_document(corpus_db):
+    [(status,)] = query(corpus_db, "select status from sources where path like ?", "gov_html/5460e34587b30ee6%")
+    assert status == NO_NOTICE
 
 
 def test_sidecar_url_and_fetch_time_are_stored(corpus_db):
