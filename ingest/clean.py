@@ -39,7 +39,7 @@ MARKUP = re.compile(
     re.I)
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 # Leading and trailing blanks of a line (full-width and no-break spaces too).
-EDGE_SPACE = re.compile(r"^[ \t\r\u3000\xa0]+|[ \t\r\u3000\xa0]+$", re.M)
+EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def find_blank_space(text: str) -> list[Proposal]:
     pos = 0
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        if not line.strip(" \t\r\u3000\xa0") and i < len(lines) - 1:
+        if not line.strip() and i < len(lines) - 1:
             out.append((pos + len(line), pos + len(line) + 1, ""))
         pos += len(line) + 1
     if text.endswith("\n"):
