@@ -1,0 +1,84 @@
+"""Mirrors become one document; citations link within the base; titles come from citations."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import opencc
+import pytest
+
+from policykb.build import build
+from tests.conftest import SEEDS
+
+CITED = """教育部办公厅关于开展市域产教联合体建设的通知
+教职成厅函〔2023〕15号
+各省、自治区、直辖市教育厅(教委):
+为贯彻落实《关于深化现代职业教育体系建设改革的意见》,现就开展市域产教联合体建设有关事项通知如下。
+请于2023年6月30日前报送推荐材料。
+教育部办公厅
+2023年4月25日
+"""
+
+REPEALER = """关于废止部分文件的通知
+教职成厅函〔2024〕3号
+各省教育厅:
+《教育部办公厅关于开展市域产教联合体建设的通知》(教职成厅函〔2023〕15号)同时废止。
+教育部办公厅
+2024年1月5日
+"""
+
+
+def rows(db, sql, *args):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mirrors")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(next(SEEDS.glob("000_*.txt")), corpus / "a_traditional.txt")
+    # The same notice mirrored by another site in simplified script, GBK-encoded.
+    text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
+    mirror = opencc.OpenCC("t2s").convert(text)
+    (corpus / "b_mirror_gbk.txt").write_bytes(mirror.encode("gb18030"))
+    shutil.copy(next(SEEDS.glob("004_*.txt")), corpus / "c_spun.txt")
+    (corpus / "d_cited.txt").write_text(CITED, encoding="utf-8")
+    (corpus / "e_repealer.txt").write_text(REPEALER, encoding="utf-8")
+    db = root / "policies.db"
+    build([corpus], db, workers=1)
+    return db
+
+
+def test_mirrors_become_one_document_with_two_sources(base):
+    [(doc_id, count)] = rows(base, "select document_id, count(*) from sources where path like 'a_%' or path like 'b_%' "
+                                   "group by document_id")
+    assert count == 2
+    assert rows(base, "select source_count from documents where id = ?", doc_id) == [(2,)]
+    assert rows(base, "select count(*) from sources where document_id = ? and is_primary = 1", doc_id) == [(1,)]
+
+
+def test_citation_of_a_document_in_the_base_is_linked(base):
+    [(cited_id,)] = rows(base, "select id from documents where doc_number = '教职成厅函〔2023〕15号'")
+    citing = rows(base, "select d.doc_number from citations c join documents d on d.id = c.document_id "
+                        "where c.cited_document_id = ? order by 1", cited_id)
+    assert ("教职成厅函〔2023〕20号",) in citing and ("教职成厅函〔2023〕23号",) in citing
+
+
+def test_repealed_document_shows_it(base):
+    assert rows(base, "select validity, (select doc_number from documents r where r.id = d.repealed_by) "
+                      "from documents d where doc_number = '教职成厅函〔2023〕15号'") == \
+        [("已废止", "教职成厅函〔2024〕3号")]
+
+
+def test_ids_are_stable_across_builds(base, tmp_path):
+    corpus = base.parent / "corpus"
+    again = tmp_path / "policies.db"
+    build([corpus], again, workers=1)
+    assert rows(base, "select id, doc_number from documents order by id") == \
+        rows(again, "select id, doc_number from documents order by id")
