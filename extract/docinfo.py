@@ -270,6 +270,11 @@ def _clean_title(text: str | None) -> str | None:
     if not text:
         return None
     text = _SPACE.sub(" ", _strip_title_tags(text)).strip()
+    # A site name glued in front: 高阳县人民政府网站——高阳县人民政府关于…
+    segments = _TITLE_SEPARATORS.split(text)
+    while len(segments) > 1 and _site_like(segments[0].strip()) and len(segments[0].strip()) > 4:
+        text = text[text.index(segments[1], len(segments[0])):].strip()
+        segments = segments[1:]
     hit = leading_doc_number(text, max_lines=1)
     if hit:
         text = text[hit[1]:].strip()
@@ -590,6 +595,10 @@ def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
     if kind in GENRES:
         # A news report or an essay has a source, not an issuer.
         issuers_, written = (), None
+    if kind == "解读":
+        # An interpretation has no number of its own; the one on its page is
+        # the interpreted document's (it becomes a citation, not an identity).
+        number = None
     return DocInfo(
         doc_number=number,
         title=title_,
