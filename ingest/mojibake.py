@@ -253,10 +253,13 @@ def _words() -> tuple[dict, float]:
     return freq, math.log(sum(freq.values()))
 
 
-# A character that completes a dictionary word earns this much per nat of the
-# word's log-frequency above _WORD_FLOOR (capped): bigrams alone favour
-# readings with fewer characters (为治的 over 为支撑的).
-_WORD_GAIN, _WORD_FLOOR, _WORD_CAP = 0.8, 4.0, 6.0
+# Inside a word the dictionary predicts the next character better than the
+# bigrams do (高校 before 科研, 支撑 after 为).  The two are mixed as
+# probabilities, P = (1 - _WORD_WEIGHT) * P_bigram + _WORD_WEIGHT * P_word, so
+# that a reading never gains by having more characters: an additive bonus
+# made the search prefer inventing characters in vanished pairs
+# (科学生有人员 over 科研人员 on seed 001).
+_WORD_WEIGHT = 0.3
 
 
 def _recent_keys(h) -> str:
@@ -272,32 +275,50 @@ def _recent_keys(h) -> str:
 
 
 @lru_cache(maxsize=1)
-def _word_ends() -> dict:
-    """Word minus its last character -> {last character: log-frequency}."""
+def _word_next() -> dict:
+    """Word prefix -> (total frequency of longer words, {next character: frequency})."""
     index: dict = {}
     for word, f in _words()[0].items():
-        if len(word) > 1:
-            ends = index.setdefault(word[:-1], {})
-            ends[word[-1]] = max(ends.get(word[-1], 0.0), math.log(f))
+        for k in range(1, len(word)):
+            entry = index.get(word[:k])
+            if entry is None:
+                entry = index[word[:k]] = [0, {}]
+            entry[0] += f
+            nxt = entry[1]
+            nxt[word[k]] = nxt.get(word[k], 0) + f
     return index
 
 
 @lru_cache(maxsize=50_000)
 def _completions(recent: str) -> dict:
-    """Characters that end a word after ``recent``, with the bonus each earns."""
-    index = _word_ends()
+    """P_word(next character | the recent keys are the start of a word)."""
+    index = _word_next()
     best: dict = {}
     for j in range(len(recent)):
-        for ch, lf in index.get(recent[j:], {}).items():
-            gain = min(_WORD_CAP, _WORD_GAIN * (lf - _WORD_FLOOR))
-            if gain > best.get(ch, 0.0):
-                best[ch] = gain
+        entry = index.get(recent[j:])
+        if entry is None:
+            continue
+        total, nxt = entry
+        for ch, f in nxt.items():
+            p = f / total
+            if p > best.get(ch, 0.0):
+                best[ch] = p
     return best
 
 
-def _word_bonus(recent: str, key: str) -> float:
-    """Bonus for ``key`` ending a dictionary word after the keys ``recent``."""
-    return _completions(recent).get(key, 0.0) if recent else 0.0
+def _mix(bigram_logp: float, p_word: float | None) -> float:
+    """Log of the bigram and word predictions mixed (see _WORD_WEIGHT)."""
+    if not p_word:
+        return bigram_logp + math.log(1 - _WORD_WEIGHT)
+    return math.log((1 - _WORD_WEIGHT) * math.exp(bigram_logp) + _WORD_WEIGHT * p_word)
+
+
+def _word_cost(recent: str, prev_key: str, ch: str, key: str) -> float:
+    """Log-probability of ``ch`` after ``prev_key`` with the word model mixed in."""
+    cost = _cost(prev_key, ch, key)
+    if ch.isspace():
+        return cost
+    return _mix(cost, _completions(recent).get(key) if recent else None)
 
 
 def _word_logp(keys: str) -> float:
@@ -550,9 +571,9 @@ def _best(h: _Hyp, cands: tuple, guessed: bool = False) -> list[tuple[float, tup
 
     A whitespace candidate keeps the model symbol of what came before it.
     """
-    done = _completions(_recent_keys(h))
+    recent = _recent_keys(h)
     punct = _P_GUESSED_PUNCT if guessed and len(cands) > 1 else 0.0
-    scored = [(_cost(h.key, c[0], c[3]) + done.get(c[3], 0.0)
+    scored = [(_word_cost(recent, h.key, c[0], c[3])
                - (punct if c[0] < "\u3400" and h.key != _BOS else 0.0),
                c if not c[0].isspace() else c[:3] + (h.key,))
               for c in cands[:_SCORED]]
@@ -633,8 +654,8 @@ def _expand_in_step(w: _Window, h: _Hyp, i: int, push) -> None:
         push(i + 1, _Hyp(h.score, 0, None, h.last, h.key, h, ch, i, i + 1, False))
     else:
         key = lm_key(ch)
-        gain = _word_bonus(_recent_keys(h), key)
-        push(i + 1, _Hyp(h.score + _cost(h.key, ch, key) + gain, 0, None, ch, key, h, ch,
+        cost = _word_cost(_recent_keys(h), h.key, ch, key)
+        push(i + 1, _Hyp(h.score + cost, 0, None, ch, key, h, ch,
                          i, i + 1, False))
     if ch == "?":
         if i + 1 < n and (w.bytes[i + 1] or "!" <= s[i + 1] <= "~"):
@@ -725,7 +746,7 @@ def _aligned_score(w: _Window) -> float:
                 continue
         if not ch.isspace():
             k = lm_key(ch)
-            score += _cost(key, ch, k) + _word_bonus(recent, k)
+            score += _word_cost(recent, key, ch, k)
             recent = (recent + k)[-(_MAX_WORD - 1):] if "\u3400" <= k <= "\u9fff" else ""
             last, key = ch, k
         i += 1
@@ -896,6 +917,8 @@ def find_mojibake_repairs(text: str) -> list[Repair]:
     done_to = 0
     for line_lo, line_hi, first, last in _regions(text):
         lo = max(line_lo, first - _LEFT, done_to)
+        if lo >= line_hi:
+            continue
         g = _in_gloss(text, lo) if text[lo] in _PY_SET or text[lo] == ")" else None
         if g:  # never start inside a gloss
             lo = g[1]

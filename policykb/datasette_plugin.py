@@ -1,16 +1,509 @@
-"""Datasette plugin: Chinese search through the ordinary search box.
+"""Datasette plugin: Chinese search, a document page, a home page and charts.
 
-Datasette wraps every ``?_search=`` in its ``escape_fts`` SQL function.  This
-plugin registers its own ``escape_fts`` on each connection after Datasette's
-(``trylast``), turning the query into phrases of single characters to match
-the character-per-token index (see ``db/search.py``).
+* ``escape_fts``: Datasette wraps every ``?_search=`` in its ``escape_fts``
+  SQL function.  This plugin registers its own on each connection after
+  Datasette's (``trylast``), turning the query into phrases of single
+  characters to match the character-per-token index (see ``db/search.py``).
+* Templates in ``policykb/templates`` (added to Jinja's search path after
+  any ``--template-dir`` and before Datasette's own, because Datasette only
+  looks for templates beside plugins that are packages):
+
+  - ``/`` the home page: what the base holds, the search box, facets, charts;
+  - ``/policies/documents/<id>`` the document page (Datasette's own row URL,
+    so every link Datasette already makes to a document lands on it, and
+    ``.json`` beside it still gives the row);
+  - ``/search?q=`` search ranked by relevance, with facet counts;
+  - ``/policies/documents/<id>/raw`` the page's text as scraped, as plain text.
+
+Every text from a document is escaped: templates autoescape, and the marked
+body is built from ``markupsafe.escape``\\ d pieces.  Only ``http(s)`` source
+URLs become links.
 """
 
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
 from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import NotFound, Response
+from jinja2 import FileSystemLoader
+from markupsafe import Markup, escape
 
 from db.search import fts_query
 
+DATABASE = "policies"
+TEMPLATES = Path(__file__).parent / "templates"
+SEARCH_PAGE_SIZE = 30
+# Facets shown on the home page and the search page, as (column, label).
+FACETS = [("doc_type", "类型 type"), ("issuer", "发文机关 issuer"), ("region", "地区 region"), ("year", "年份 year")]
+FACET_LIMIT = 12
+EDITS_SHOWN = 100
+
+
+# --- hooks -----------------------------------------------------------------
 
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """Put our templates before Datasette's defaults (after ``--template-dir``)."""
+    loader = env.loader.loaders[0]
+    if isinstance(loader, FileSystemLoader) and str(TEMPLATES) not in loader.searchpath:
+        loader.searchpath.insert(len(loader.searchpath) - 1, str(TEMPLATES))
+    env.filters["policykb_snippet"] = snippet
+    env.filters["policykb_doc_url"] = document_url
+
+
+@hookimpl
+def register_routes(datasette):
+    return [
+        (r"^/search$", search_view),
+        (rf"^/{DATABASE}/documents/(?P<id>[^/.]+)/raw$", raw_text_view),
+    ]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if DATABASE not in datasette.databases:
+        return {}
+    if view_name == "index":
+        return _home_vars(datasette)
+    if view_name == "row" and database == DATABASE and table == "documents" and request is not None:
+        return _document_vars(datasette, tilde_decode(request.url_vars["pks"]))
+    return {}
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    """In canned queries, a document id links to its document page."""
+    if database == DATABASE and table is None and column in ("document_id", "cited_document_id", "id") \
+            and isinstance(value, str) and re.fullmatch(r"[0-9a-f]{6,40}", value):
+        return Markup('<a href="{}">{}</a>').format(document_url(value), value)
+    return None
+
+
+# --- small helpers ---------------------------------------------------------
+
+def document_url(doc_id: str) -> str:
+    return f"/{DATABASE}/documents/{doc_id}"
+
+
+def search_url(q: str, **filters) -> str:
+    args = {k: v for k, v in {"q": q, **filters}.items() if v not in (None, "")}
+    return "/search?" + urlencode(args)
+
+
+def table_url(table: str, **filters) -> str:
+    return f"/{DATABASE}/{table}" + ("?" + urlencode(filters) if filters else "")
+
+
+def http_url(url: str | None) -> str | None:
+    """The URL if it is http(s), else None: a scraped ``javascript:`` never becomes a link.
+
+    >>> http_url("https://www.gov.cn/a.html"), http_url("javascript:alert(1)")
+    ('https://www.gov.cn/a.html', None)
+    """
+    return url if url and re.match(r"https?://", url.strip(), re.I) else None
+
+
+def snippet(body: str | None, query: str | None, width: int = 70) -> Markup:
+    """An escaped excerpt of ``body`` around the first query word, the word marked.
+
+    >>> str(snippet("前言。深化产教融合<b>，校企合作。", "产教融合", width=4))
+    '…。深化<mark>产教融合</mark>&lt;b&gt;，校…'
+    """
+    body = body or ""
+    words = (query or "").split()
+    for word in words + [unicodedata.normalize("NFKC", w) for w in words]:
+        at = body.find(word)
+        if at >= 0:
+            start, end = max(0, at - width), min(len(body), at + len(word) + width)
+            return Markup("{}{}<mark>{}</mark>{}{}").format(
+                "…" if start else "", body[start:at], body[at:at + len(word)],
+                body[at + len(word):end], "…" if end < len(body) else "")
+    head = body[:2 * width]
+    return Markup("{}{}").format(head, "…" if len(body) > len(head) else "")
+
+
+def _dicts(results) -> list[dict]:
+    return [dict(zip(results.columns, row)) for row in results.rows]
+
+
+async def _query(datasette, sql: str, params: dict | None = None) -> list[dict]:
+    return _dicts(await datasette.get_database(DATABASE).execute(sql, params or {}))
+
+
+# --- the marked body -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mark:
+    """A stretch of the body that links somewhere: a target, deadline, agency or citation."""
+    start: int
+    end: int
+    kind: str
+    href: str
+    title: str
+
+
+@dataclass
+class Block:
+    """A paragraph (``cells`` has one entry) or a table row run (``rows``) of the body."""
+    rows: list[list[Markup]]
+    table: bool
+
+
+def _link(text: str, mark: Mark | None) -> Markup:
+    if mark is None:
+        return escape(text)
+    return Markup('<a class="mark mark-{}" href="{}" title="{}">{}</a>').format(mark.kind, mark.href, mark.title, text)
+
+
+def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
+    """The body as escaped paragraphs (one a line) and tables, each mark a link.
+
+    Marks may overlap (a target inside a cited sentence): every stretch of
+    text links to the innermost mark covering it, and adjacent stretches of the
+    same mark are one link.  Lines whose cells are joined with `` | `` (how
+    the page reader writes table rows) become a table.
+
+    >>> blocks = marked_blocks("到2025年建成300个<i>\\n序号 | 单位\\n1 | 市教育局", [Mark(7, 11, "target", "/t/1", "300 个")])
+    >>> [str(c) for c in blocks[0].rows[0]]
+    ['到2025年建成<a class="mark mark-target" href="/t/1" title="300 个">300个</a>&lt;i&gt;']
+    >>> blocks[1].table, [[str(c) for c in row] for row in blocks[1].rows]
+    (True, [['序号', '单位'], ['1', '市教育局']])
+    """
+    marks = [m for m in marks if 0 <= m.start < m.end <= len(body)]
+    cuts = sorted({0, len(body), *(m.start for m in marks), *(m.end for m in marks)})
+    pieces: list[tuple[str, Mark | None]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [m for m in marks if m.start <= a and b <= m.end]
+        inner = min(covering, key=lambda m: (m.end - m.start, m.kind)) if covering else None
+        if pieces and pieces[-1][1] is inner and inner is not None:
+            pieces[-1] = (pieces[-1][0] + body[a:b], inner)
+        else:
+            pieces.append((body[a:b], inner))
+    # Lines, each a list of cells, each cell a list of (text, mark) pieces.
+    lines: list[list[list[tuple[str, Mark | None]]]] = [[[]]]
+    for text, mark in pieces:
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                lines.append([[]])
+            for j, cell in enumerate(line.split(" | ")):
+                if j:
+                    lines[-1].append([])
+                if cell:
+                    lines[-1][-1].append((cell, mark))
+    blocks: list[Block] = []
+    for line in lines:
+        cells = [Markup("").join(_link(t, m) for t, m in cell).strip() for cell in line]
+        if cells and cells[-1].endswith(" |"):  # a row cut after its first cell
+            cells[-1] = Markup(cells[-1][:-2].rstrip())
+        cells = cells if len(cells) > 1 else [c for c in cells if c.strip() and c.strip() != "|"]
+        if not cells:
+            continue
+        table = len(cells) > 1
+        if table and blocks and blocks[-1].table:
+            blocks[-1].rows.append(cells)
+        else:
+            blocks.append(Block([cells], table))
+    return blocks
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _document_marks(body: str, citations, targets, deadlines, responsibilities) -> list[Mark]:
+    marks = []
+    for c in citations:
+        if c["char_start"] is not None and c["char_end"] is not None:
+            marks.append(Mark(c["char_start"], c["char_end"], "cite", c["href"], "引用 cites: " + c["label"]))
+    for t in targets:
+        if t["char_start"] is not None:
+            what = " ".join(x for x in [str(t["year"] or ""), t["qualifier"] or "",
+                                        _number(t["quantity"]) + (t["unit"] or ""), t["object"] or ""] if x)
+            marks.append(Mark(t["char_start"], t["char_end"], "target", table_url("targets") + f"/{t['id']}",
+                              "目标 target: " + what))
+    for d in deadlines:
+        if d["char_start"] is not None:
+            when = d["date"] or ("每年 " + (d["month_day"] or ""))
+            marks.append(Mark(d["char_start"], d["char_end"], "deadline", table_url("deadlines") + f"/{d['id']}",
+                              f"期限 deadline: {when} {d['action'] or ''}"))
+    for r in responsibilities:
+        # The row's offsets cover its whole sentence; mark the agency's name in it.
+        if r["char_start"] is None or not r["agency"]:
+            continue
+        at = body.find(r["agency"], r["char_start"], r["char_end"])
+        if at >= 0:
+            marks.append(Mark(at, at + len(r["agency"]), "agency", table_url("responsibilities") + f"/{r['id']}",
+                              f"责任单位 {r['role'] or ''}: {r['agency_canonical'] or r['agency']}"))
+    return marks
+
+
+# --- the document page -----------------------------------------------------
+
+def _document_vars(datasette, doc_id: str):
+    async def inner():
+        docs = await _query(datasette, "select * from documents where id = :id", {"id": doc_id})
+        if not docs:
+            return {}
+        doc = docs[0]
+        p = {"id": doc_id}
+        citations = await _query(datasette, """
+            select c.*, d.title as target_title from citations c
+            left join documents d on d.id = c.cited_document_id
+            where c.document_id = :id order by c.char_start""", p)
+        for c in citations:
+            c["label"] = c["target_title"] or c["cited_title"] or c["cited_doc_number"] or "?"
+            c["href"] = (document_url(c["cited_document_id"]) if c["cited_document_id"]
+                         else search_url(c["cited_doc_number"] or c["cited_title"] or ""))
+        cited_by = await _query(datasette, """
+            select c.id as citation_id, c.relation, c.sentence, d.id, d.title, d.doc_number, d.issuer,
+                   d.published_date
+            from citations c join documents d on d.id = c.document_id
+            where c.document_id != :id
+              and (c.cited_document_id = :id or (:number is not null and c.cited_doc_number = :number))
+            group by d.id order by d.published_date""", {"id": doc_id, "number": doc["doc_number"]})
+        targets = await _query(datasette, "select * from targets where document_id = :id order by char_start", p)
+        deadlines = await _query(datasette,
+                                 "select * from deadlines where document_id = :id order by char_start", p)
+        responsibilities = await _query(datasette, """select * from responsibilities where document_id = :id
+                                          order by row, char_start, id""", p)
+        sources = await _query(datasette, """select path, url, fetched_at, http_status, encoding, is_primary,
+                                 sha256, status from sources where document_id = :id
+                                 order by is_primary desc, path""", p)
+        for s in sources:
+            s["link"] = http_url(s["url"])
+            s["row_url"] = f"/{DATABASE}/sources/" + tilde_encode(s["path"])
+        edits = await _query(datasette, f"""select id, kind, char_start, char_end, original, replacement, note
+                               from cleaning_edits where document_id = :id order by id limit {EDITS_SHOWN}""", p)
+        edit_kinds = await _query(datasette, """select kind, count(*) as n from cleaning_edits
+                                    where document_id = :id group by kind order by n desc""", p)
+        issuers = await _query(datasette, """select issuer from document_issuers where document_id = :id
+                                 order by position""", p)
+        repealed_by = None
+        if doc["repealed_by"]:
+            rows = await _query(datasette, "select id, title from documents where id = :r", {"r": doc["repealed_by"]})
+            repealed_by = rows[0] if rows else None
+        body = doc["body"] or ""
+        marks = _document_marks(body, citations, targets, deadlines, responsibilities)
+        return {
+            "doc": doc,
+            "doc_issuers": [i["issuer"] for i in issuers],
+            "doc_blocks": marked_blocks(body, marks),
+            "doc_citations": citations,
+            "doc_cited_by": cited_by,
+            "doc_targets": targets,
+            "doc_deadlines": deadlines,
+            "doc_responsibilities": responsibilities,
+            "doc_sources": sources,
+            "doc_edits": edits,
+            "doc_edit_kinds": edit_kinds,
+            "doc_repealed_by": repealed_by,
+            "doc_raw_url": document_url(doc_id) + "/raw",
+            "number": _number,
+            "table_url": table_url,
+            "search_url": search_url,
+        }
+    return inner
+
+
+async def raw_text_view(datasette, request):
+    """The document's text as scraped, as plain text (never rendered as HTML)."""
+    rows = await _query(datasette, "select raw_text from documents where id = :id", {"id": request.url_vars["id"]})
+    if not rows:
+        raise NotFound("No such document")
+    return Response.text(rows[0]["raw_text"] or "", headers={"X-Content-Type-Options": "nosniff"})
+
+
+# --- the home page and its charts ------------------------------------------
+
+async def _facet_counts(datasette, where: str = "1", params: dict | None = None, limit: int = FACET_LIMIT,
+                        join: str = "") -> list[dict]:
+    facets = []
+    for column, label in FACETS:
+        order = f"{column} desc" if column == "year" else "n desc, value"
+        rows = await _query(datasette, f"""select d.{column} as value, count(*) as n from documents d {join}
+            where {where} and d.{column} is not null group by value order by {order} limit {limit + 1}""",
+                            params)
+        facets.append({"column": column, "label": label, "values": rows[:limit], "more": len(rows) > limit})
+    return facets
+
+
+def _heat(count: int, top: int) -> str:
+    """A background shade for a heat-map cell (0 → white, top → dark blue)."""
+    if not count:
+        return "#f6f7f9"
+    level = 0.15 + 0.85 * count / max(top, 1)
+    return f"rgba(31, 95, 168, {level:.2f})"
+
+
+def _timeline(deadlines: list[dict], width: int = 900) -> dict:
+    """Positions for one-off deadlines on an SVG time axis (years left to right, dots stacked)."""
+    dated = []
+    for d in deadlines:
+        try:
+            dated.append((date.fromisoformat(d["date"]), d))
+        except (TypeError, ValueError):
+            continue
+    if not dated:
+        return {"dots": [], "years": [], "width": width, "height": 60}
+    first, last = min(x for x, _ in dated).year, max(x for x, _ in dated).year + 1
+    left, right = 30, width - 20
+
+    def x_of(day: date) -> float:
+        return left + (right - left) * (day.year - first + (day.timetuple().tm_yday - 1) / 366) / (last - first)
+
+    stacks: dict[tuple[int, int], int] = {}
+    dots = []
+    for day, d in sorted(dated, key=lambda p: p[0]):
+        key = (day.year, (day.month - 1) // 3)
+        level = stacks.get(key, 0)
+        stacks[key] = level + 1
+        dots.append({"x": round(x_of(day), 1), "level": level, "d": d, "future": day >= date.today()})
+    top = max(stacks.values())
+    height = 40 + 9 * top
+    for dot in dots:
+        dot["y"] = height - 28 - 9 * dot["level"]
+    step = 1 if last - first <= 14 else 2
+    years = [{"year": y, "x": round(x_of(date(y, 1, 1)), 1)} for y in range(first, last + 1) if (y - first) % step == 0]
+    today_x = round(x_of(date.today()), 1) if first <= date.today().year < last else None
+    return {"dots": dots, "years": years, "width": width, "height": height, "axis_y": height - 20, "today_x": today_x}
+
+
+def _home_vars(datasette):
+    async def inner():
+        counts = (await _query(datasette, """select
+            (select count(*) from documents) as documents,
+            (select count(*) from sources) as sources,
+            (select count(*) from sources where status = 'ok') as sources_ok,
+            (select count(*) from citations) as citations,
+            (select count(*) from citations where cited_document_id is not null) as citations_resolved,
+            (select count(*) from targets) as targets,
+            (select count(*) from deadlines) as deadlines,
+            (select count(*) from responsibilities) as responsibilities,
+            (select count(*) from cleaning_edits) as edits,
+            (select min(year) from documents) as first_year,
+            (select max(year) from documents) as last_year"""))[0]
+        facets = await _facet_counts(datasette)
+        for facet in facets:
+            for value in facet["values"]:
+                value["href"] = search_url("", **{facet["column"]: value["value"]})
+        # Documents by year and region: the regions with most documents, the rest summed.
+        regions = [r["region"] for r in await _query(datasette, """select region from documents
+            where region is not null group by region order by count(*) desc, region limit 10""")]
+        cells = await _query(datasette, """select coalesce(region, '') as region, year, count(*) as n
+            from documents where year is not null group by 1, 2""")
+        years = sorted({c["year"] for c in cells})
+        grid: dict[str, dict[int, int]] = {}
+        for c in cells:
+            row = c["region"] if c["region"] in regions else ("(未知 unknown)" if not c["region"] else "(其他 other)")
+            grid.setdefault(row, {}).setdefault(c["year"], 0)
+            grid[row][c["year"]] += c["n"]
+        order = regions + [r for r in ("(其他 other)", "(未知 unknown)") if r in grid]
+        top = max((n for row in grid.values() for n in row.values()), default=1)
+        heatmap = {"years": years, "rows": [
+            {"region": r, "cells": [{"year": y, "n": grid.get(r, {}).get(y, 0),
+                                     "shade": _heat(grid.get(r, {}).get(y, 0), top)} for y in years]}
+            for r in order]}
+        # Targets by year and object.
+        targets = await _query(datasette, """select t.id, t.year, t.quantity, t.unit, t.qualifier, t.object,
+            t.document_id, d.title from targets t join documents d on d.id = t.document_id
+            where t.year is not null order by t.year, t.object""")
+        by_year: dict[int, list[dict]] = {}
+        for t in targets:
+            by_year.setdefault(t["year"], []).append(t)
+        most = max((len(v) for v in by_year.values()), default=1)
+        target_years = [{"year": y, "targets": v, "pct": round(100 * len(v) / most)} for y, v in by_year.items()]
+        undated = (await _query(datasette, "select count(*) as n from targets where year is null"))[0]["n"]
+        # Deadlines on a timeline; annual ones by month.
+        once = await _query(datasette, """select dl.id, dl.date, dl.kind, dl.action, dl.document_id, d.title
+            from deadlines dl join documents d on d.id = dl.document_id
+            where dl.recurrence = 'once' and dl.date is not null order by dl.date""")
+        annual = await _query(datasette, """select substr(month_day, 1, 2) as month, count(*) as n
+            from deadlines where recurrence = 'annual' and month_day is not null group by 1""")
+        per_month = {int(a["month"]): a["n"] for a in annual if a["month"] and a["month"].isdigit()}
+        most_month = max(per_month.values(), default=1)
+        months = [{"month": m, "n": per_month.get(m, 0), "pct": round(100 * per_month.get(m, 0) / most_month)}
+                  for m in range(1, 13)]
+        queries = datasette.metadata("queries", database=DATABASE) or {}
+        return {
+            "policykb_home": True,
+            "kb": counts,
+            "kb_facets": facets,
+            "kb_heatmap": heatmap,
+            "kb_target_years": target_years,
+            "kb_targets_undated": undated,
+            "kb_timeline": _timeline(once),
+            "kb_months": months,
+            "kb_queries": [{"name": k, **v} for k, v in queries.items()],
+            "table_url": table_url,
+            "number": _number,
+        }
+    return inner
+
+
+# --- search ranked by relevance --------------------------------------------
+
+async def search_view(datasette, request):
+    """``/search?q=产教融合&doc_type=通知``: documents containing every word, best first."""
+    q = (request.args.get("q") or "").strip()
+    filters = {column: request.args.get(column) for column, _ in FACETS if request.args.get(column)}
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    where, params = ["1"], {}
+    join = ""
+    if q:
+        join = "join documents_fts f on f.rowid = d.rowid"
+        where.append("documents_fts match :match")
+        params["match"] = fts_query(q)
+    for column, value in filters.items():
+        where.append(f"d.{column} = :{column}")
+        params[column] = value
+    where_sql = " and ".join(where)
+    order = "d.published_date is null, d.published_date desc"
+    if q:
+        # Documents with the words in their title first (a notice about 产教融合
+        # says so in its title; bm25 alone puts a short news item that repeats
+        # the word above it), then bm25.
+        in_title = []
+        for i, word in enumerate(q.split()[:10]):
+            params[f"w{i}"] = word
+            in_title.append(f"(instr(coalesce(d.title, ''), :w{i}) > 0)")
+        order = f"{' + '.join(in_title)} desc, f.rank"
+    rows = await _query(datasette, f"""select d.id, d.title, d.doc_number, d.issuer, d.doc_type, d.region,
+        d.written_date, d.published_date, d.validity, d.body from documents d {join} where {where_sql}
+        order by {order} limit {SEARCH_PAGE_SIZE + 1} offset {(page - 1) * SEARCH_PAGE_SIZE}""", params)
+    total = (await _query(datasette, f"select count(*) as n from documents d {join} where {where_sql}",
+                          params))[0]["n"]
+    facets = await _facet_counts(datasette, where_sql, params, join=join)
+    for facet in facets:
+        for value in facet["values"]:
+            chosen = filters.get(facet["column"]) == str(value["value"])
+            value["chosen"] = chosen
+            value["href"] = search_url(q, **{**filters, facet["column"]: None if chosen else value["value"]})
+    html = await datasette.render_template("policykb_search.html", {
+        "q": q,
+        "filters": filters,
+        "results": rows[:SEARCH_PAGE_SIZE],
+        "total": total,
+        "page": page,
+        "next_url": search_url(q, **filters, page=page + 1) if len(rows) > SEARCH_PAGE_SIZE else None,
+        "prev_url": search_url(q, **filters, page=page - 1) if page > 1 else None,
+        "facets": facets,
+        "table_search_url": table_url("documents", **({"_search": q} if q else {}), **filters),
+    }, request=request, view_name="policykb_search")
+    return Response.html(html)
