@@ -119,7 +119,7 @@ def snippet(body: str | None, query: str | None, width: int = 70) -> Markup:
     """An escaped excerpt of ``body`` around the first query word, the word marked.
 
     >>> str(snippet("前言。深化产教融合<b>，校企合作。", "产教融合", width=4))
-    '…。深化<mark>产教融合</mark>&lt;b&gt;，校…'
+    '…言。深化<mark>产教融合</mark>&lt;b&gt;，…'
     """
     body = body or ""
     words = (query or "").split()
@@ -175,7 +175,7 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
     same mark are one link.  Lines whose cells are joined with `` | `` (how
     the page reader writes table rows) become a table.
 
-    >>> blocks = marked_blocks("到2025年建成300个<i>\\n序号 | 单位\\n1 | 市教育局", [Mark(7, 11, "target", "/t/1", "300 个")])
+    >>> blocks = marked_blocks("到2025年建成300个<i>\\n序号 | 单位\\n1 | 市教育局", [Mark(8, 12, "target", "/t/1", "300 个")])
     >>> [str(c) for c in blocks[0].rows[0]]
     ['到2025年建成<a class="mark mark-target" href="/t/1" title="300 个">300个</a>&lt;i&gt;']
     >>> blocks[1].table, [[str(c) for c in row] for row in blocks[1].rows]
@@ -203,11 +203,18 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
                 if cell:
                     lines[-1][-1].append((cell, mark))
     blocks: list[Block] = []
-    for line in lines:
+    run: list[Markup] = []  # consecutive lines of one cell each, every one ending in |
+    for line in lines + [[[("", None)]]]:
         cells = [Markup("").join(_link(t, m) for t, m in cell).strip() for cell in line]
-        if cells and cells[-1].endswith(" |"):  # a row cut after its first cell
+        if len(cells) == 1 and (cells[0].endswith(" |") or cells[0] == "|"):
+            run.append(Markup(cells[0][:-1].rstrip()))
+            continue
+        if run:
+            blocks.extend(_cell_run(run))
+            run = []
+        if cells and cells[-1].endswith(" |"):
             cells[-1] = Markup(cells[-1][:-2].rstrip())
-        cells = cells if len(cells) > 1 else [c for c in cells if c.strip() and c.strip() != "|"]
+        cells = cells if len(cells) > 1 else [c for c in cells if c.strip()]
         if not cells:
             continue
         table = len(cells) > 1
@@ -216,6 +223,18 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
         else:
             blocks.append(Block([cells], table))
     return blocks
+
+
+def _cell_run(cells: list[Markup]) -> list[Block]:
+    """A table written one cell a line: as many columns as header cells before the cell "1".
+
+    When the cells do not divide into rows of that width the table cannot be
+    rebuilt, and the cells stay paragraphs.
+    """
+    width = next((i for i, c in enumerate(cells) if c == "1"), 0)
+    if width >= 2 and len(cells) % width == 0:
+        return [Block([cells[i:i + width] for i in range(0, len(cells), width)], True)]
+    return [Block([[c]], False) for c in cells if c]
 
 
 def _number(value) -> str:

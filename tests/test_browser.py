@@ -1,0 +1,125 @@
+"""End to end in headless Chromium: home page → search 产教融合 → first document → a "cites" link.
+
+Runs the real server (``policykb serve``) on a free loopback port against the
+bundled corpus, drives Debian's ``/usr/bin/chromium`` with Playwright (never a
+downloaded browser) and saves a screenshot of every step in tests/artifacts/.
+Skips, saying why, only where Chromium or Playwright is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("POLICYKB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium); "
+                "the end-to-end browser test needs it", allow_module_level=True)
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="the Playwright Python package is not installed (pip install '.[test]')")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_db):
+    """`policykb serve` in a subprocess; its base URL, stopped after the module."""
+    port = free_port()
+    log = open(corpus_db.parent / "serve.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "policykb.cli", "serve", "--db", str(corpus_db),
+                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/-/versions.json", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("policykb serve did not start: "
+                                       + (corpus_db.parent / "serve.log").read_text(errors="replace"))
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    with playwright_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_search_open_a_document_and_follow_a_citation(server, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(server + "/")
+    assert "policy notices" in page.locator("h1").inner_text()
+    assert page.locator('[data-facet="region"] li').count() > 1
+    shot(page, "1-home")
+
+    page.fill('form.searchbox input[name="q"]', "产教融合")
+    page.press('form.searchbox input[name="q"]', "Enter")
+    page.wait_for_url("**/search?q=*")
+    first = page.locator(".results .result .title a").first
+    assert "产教融合" in page.locator(".results").inner_text()
+    shot(page, "2-search")
+
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url("**/policies/documents/*")
+    assert page.locator("h1").inner_text() == title
+    assert page.locator(".body p").count() > 3
+    assert page.locator("a.mark").count() > 0, "the text has marked targets, deadlines, agencies or citations"
+    shot(page, "3-document")
+
+    cites = page.locator("ul.cites a")
+    assert cites.count() > 0, f"the first result for 产教融合 ({title}) cites other documents"
+    cited = cites.first.inner_text().strip("《》")
+    cites.first.click()
+    page.wait_for_load_state()
+    # A cited document in the base opens its page; one that is not opens a search for it.
+    if "/policies/documents/" in page.url:
+        assert cited in page.locator("h1").inner_text()
+    else:
+        assert "/search?q=" in page.url
+        assert page.locator('form.searchbox input[name="q"]').input_value()
+    shot(page, "4-cited")
+
+    assert not errors, errors

@@ -1,0 +1,286 @@
+"""The Datasette interface: home page, search, document page, charts, canned queries, escaping.
+
+Datasette's own test client against the bundled corpus (``corpus_db``) and
+against a tiny database whose scraped text is hostile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from datasette.app import Datasette
+
+from db.store import build_search_index, create_schema, open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+METADATA = json.loads((ROOT / "datasette_metadata.json").read_text(encoding="utf-8"))
+HOSTILE = ('<script>alert(1)</script> 产教融合 <a href="javascript:alert(2)">点我</a> '
+           '<img src=x onerror=alert(3)>\n到2025年建成300个实训基地。')
+
+
+def make_datasette(path: Path) -> Datasette:
+    assert path.name == "policies.db", "the metadata is keyed by the database name 'policies'"
+    return Datasette([str(path)], metadata=METADATA, immutables=[])
+
+
+@pytest.fixture(scope="module")
+def ds(corpus_db):
+    return make_datasette(corpus_db)
+
+
+def query(db: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+# --- home page ------------------------------------------------------------
+
+async def test_home_page_says_what_the_base_holds_with_search_facets_and_charts(ds, corpus_db):
+    response = await ds.client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    (documents,) = query(corpus_db, "select count(*) from documents")[0]
+    assert f"{documents} Chinese government policy notices" in html
+    assert '<form class="searchbox" action="/search"' in html and 'name="q"' in html
+    # The search box comes before the facets and the charts.
+    assert html.index('name="q"') < html.index('data-facet="doc_type"') < html.index('class="heat"')
+    for column in ("doc_type", "issuer", "region", "year"):
+        assert f'data-facet="{column}"' in html
+    assert 'class="heat"' in html and 'class="timeline"' in html and 'class="bars"' in html
+
+
+async def test_home_page_lists_every_canned_query_with_its_description(ds):
+    html = (await ds.client.get("/")).text
+    for name, spec in METADATA["databases"]["policies"]["queries"].items():
+        assert f'href="/policies/{name}"' in html
+        assert spec["description"].split(":")[0] in html
+
+
+async def test_home_page_chart_cells_link_to_the_documents_they_count(ds, corpus_db):
+    html = (await ds.client.get("/")).text
+    region, year, n = query(corpus_db, """select region, year, count(*) from documents
+        where region is not null and year is not null group by 1, 2 order by 3 desc limit 1""")[0]
+    link = re.search(r'<a href="(/search\?region=[^"]+&amp;year=%d)">%d</a>' % (year, n), html)
+    assert link, "the busiest cell links to its documents"
+    page = await ds.client.get(link.group(1).replace("&amp;", "&"))
+    assert page.text.count('class="result"') == n
+
+
+# --- search ---------------------------------------------------------------
+
+async def test_search_ranks_documents_with_the_word_in_their_title_first(ds, corpus_db):
+    response = await ds.client.get("/search?q=产教融合")
+    assert response.status_code == 200
+    titles = re.findall(r'<div class="title"><a href="/policies/documents/\w+">([^<]*)</a>', response.text)
+    expected = query(corpus_db, "select count(*) from documents where body like '%产教融合%' or title like '%产教融合%'")
+    assert len(titles) == expected[0][0]
+    assert "产教融合" in titles[0]
+    assert "<mark>产教融合</mark>" in response.text
+
+
+async def test_search_facets_narrow_the_results(ds, corpus_db):
+    html = (await ds.client.get("/search?q=产教融合&doc_type=通知")).text
+    (n,) = query(corpus_db, "select count(*) from documents where doc_type = '通知' and body like '%产教融合%'")[0]
+    assert html.count('class="result"') == n
+    assert "✕ 通知" in html
+
+
+async def test_search_for_nothing_found_says_so(ds):
+    html = (await ds.client.get("/search?q=量子引力")).text
+    assert 'class="result"' not in html and "No document contains" in html
+
+
+async def test_documents_table_lists_documents_not_raw_columns(ds):
+    html = (await ds.client.get("/policies/documents?_search=产教融合")).text
+    assert 'class="result"' in html and "<mark>产教融合</mark>" in html
+
+
+# --- the document page ----------------------------------------------------
+
+async def test_document_page_shows_its_fields_and_marked_text(ds, corpus_db):
+    doc_id, title, number, target_id = query(corpus_db, """select d.id, d.title, d.doc_number, t.id
+        from documents d join targets t on t.document_id = d.id
+        where d.doc_number is not null and t.char_start is not null limit 1""")[0]
+    response = await ds.client.get(f"/policies/documents/{doc_id}")
+    assert response.status_code == 200
+    html = response.text
+    assert f"<h1>{title}</h1>" in html
+    assert number in html
+    for label in ("发文字号", "发文机关", "成文日期", "发布日期", "文种", "地区", "有效性"):
+        assert label in html
+    assert f'class="mark mark-target" href="/policies/targets/{target_id}"' in html
+    assert f'href="/policies/documents/{doc_id}/raw"' in html
+    assert 'id="edits"' in html and 'id="cites"' in html and 'id="cited-by"' in html
+
+
+async def test_agencies_and_deadlines_are_marked_and_link_to_their_rows(ds, corpus_db):
+    doc_id, resp_id = query(corpus_db, """select document_id, id from responsibilities
+        where char_start is not null and instr(substr((select body from documents where id = document_id),
+        char_start + 1, char_end - char_start), agency) > 0 limit 1""")[0]
+    html = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    assert f'class="mark mark-agency" href="/policies/responsibilities/{resp_id}"' in html
+    doc_id, deadline_id = query(corpus_db, "select document_id, id from deadlines where char_start is not null")[0]
+    html = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    assert f'href="/policies/deadlines/{deadline_id}"' in html
+
+
+async def test_cites_and_cited_by_link_both_ways(ds, corpus_db):
+    citing, cited = query(corpus_db, "select document_id, cited_document_id from citations "
+                                     "where cited_document_id is not null and cited_document_id != document_id")[0]
+    html = (await ds.client.get(f"/policies/documents/{citing}")).text
+    cites = html[html.index('id="cites"'):html.index('id="cited-by"')]
+    assert f'href="/policies/documents/{cited}"' in cites
+    html = (await ds.client.get(f"/policies/documents/{cited}")).text
+    cited_by = html[html.index('id="cited-by"'):html.index('id="sources"')]
+    assert f'href="/policies/documents/{citing}"' in cited_by
+
+
+async def test_a_citation_not_in_the_base_links_to_a_search(ds, corpus_db):
+    citing, number = query(corpus_db, "select document_id, cited_doc_number from citations "
+                                      "where cited_document_id is null and cited_doc_number is not null")[0]
+    html = (await ds.client.get(f"/policies/documents/{citing}")).text
+    links = re.findall(r'href="(/search\?q=[^"]+)" class="not-in-base"', html)
+    assert links
+    response = await ds.client.get(links[0].replace("&amp;", "&"))
+    assert response.status_code == 200 and 'class="searchbox"' in response.text
+
+
+async def test_document_page_shows_its_sources(ds, corpus_db):
+    doc_id, url, fetched = query(corpus_db, "select document_id, url, fetched_at from sources "
+                                            "where url like 'http%' and fetched_at is not null")[0]
+    html = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    assert f'href="{url}"' in html
+    assert fetched[:10] in html
+
+
+async def test_raw_text_is_plain_text(ds, corpus_db):
+    doc_id, raw = query(corpus_db, "select id, raw_text from documents where raw_text like '%<%' or 1 limit 1")[0]
+    response = await ds.client.get(f"/policies/documents/{doc_id}/raw")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == raw
+
+
+async def test_unknown_document_is_not_found(ds):
+    assert (await ds.client.get("/policies/documents/000000000000")).status_code == 404
+    assert (await ds.client.get("/policies/documents/000000000000/raw")).status_code == 404
+
+
+async def test_row_json_still_works_at_the_document_url(ds, corpus_db):
+    (doc_id,) = query(corpus_db, "select id from documents limit 1")[0]
+    response = await ds.client.get(f"/policies/documents/{doc_id}.json?_shape=array")
+    assert response.status_code == 200 and response.json()[0]["id"] == doc_id
+
+
+# --- canned queries -------------------------------------------------------
+
+EXAMPLES = {
+    "targets_due_in_year": {"year": "2025"},
+    "targets_on_object": {"year": "2030", "object": "实训"},
+    "annual_deadlines": {"month": "12"},
+    "deadlines_in_year": {"year": "2025"},
+    "annual_deadlines_of_issuer": {"issuer": "局"},
+    "responsibilities_of_agency": {"agency": "教育局"},
+    "documents_citing_number": {"doc_number": "教职成厅函〔2023〕15号"},
+}
+
+
+def test_every_canned_query_has_a_title_and_description():
+    queries = METADATA["databases"]["policies"]["queries"]
+    assert set(queries) == set(EXAMPLES)
+    for spec in queries.values():
+        assert spec.get("title") and len(spec.get("description", "")) > 20
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+async def test_canned_query_answers_its_example(ds, name):
+    response = await ds.client.get(f"/policies/{name}.json", params={**EXAMPLES[name], "_shape": "array"})
+    assert response.status_code == 200, response.text
+    assert response.json(), f"{name} finds something for {EXAMPLES[name]}"
+
+
+async def test_canned_query_links_document_ids_to_document_pages(ds):
+    html = (await ds.client.get("/policies/targets_due_in_year?year=2025")).text
+    assert re.search(r'<a href="/policies/documents/[0-9a-f]+">[0-9a-f]+</a>', html)
+
+
+# --- read-only and limits -------------------------------------------------
+
+def test_served_read_only_with_time_and_row_limits(tmp_path):
+    from policykb.cli import datasette_serve_args
+
+    args = datasette_serve_args(tmp_path / "policies.db", 8001, "127.0.0.1", ROOT / "datasette_metadata.json")
+    assert "--immutable" in args
+    settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
+    assert int(settings["sql_time_limit_ms"]) <= 5000
+    assert int(settings["max_returned_rows"]) <= 1000
+
+
+# --- escaping -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Datasette:
+    """A base whose one document carries a script, a javascript: link and an onerror attribute."""
+    path = tmp_path_factory.mktemp("hostile") / "policies.db"
+    db = open_db(path)
+    create_schema(db)
+    bad = "<script>alert(9)</script>"
+    db["documents"].insert({"id": "abcdef123456", "title": "标题" + bad, "doc_number": "京政发〔2024〕1号" + bad,
+                            "issuer": "北京市人民政府" + bad, "doc_type": "通知", "region": "北京市",
+                            "year": 2024, "written_date": "2024-01-02", "validity": bad,
+                            "body": HOSTILE, "raw_text": HOSTILE, "edit_count": 1})
+    start = HOSTILE.index("300个")
+    db["targets"].insert({"id": 1, "document_id": "abcdef123456", "year": 2025, "quantity": 300, "unit": "个",
+                          "object": "实训基地" + bad, "sentence": HOSTILE, "char_start": start,
+                          "char_end": start + 4})
+    db["deadlines"].insert({"id": 1, "document_id": "abcdef123456", "recurrence": "once", "date": "2025-12-31",
+                            "action": bad, "sentence": bad, "char_start": 0, "char_end": 8})
+    db["citations"].insert({"id": 1, "document_id": "abcdef123456", "cited_title": "办法" + bad,
+                            "cited_doc_number": bad, "relation": "cites", "sentence": bad,
+                            "char_start": 0, "char_end": 25})
+    db["responsibilities"].insert({"id": 1, "document_id": "abcdef123456", "agency": "<script>",
+                                   "agency_canonical": bad, "role": "lead", "task": bad, "sentence": bad,
+                                   "char_start": 0, "char_end": 25})
+    db["sources"].insert({"path": "x.html", "document_id": "abcdef123456", "status": "ok", "is_primary": 1,
+                          "url": "javascript:alert(4)", "fetched_at": bad})
+    db["cleaning_edits"].insert({"id": 1, "document_id": "abcdef123456", "kind": "markup", "char_start": 0,
+                                 "char_end": 1, "original": bad, "replacement": bad})
+    build_search_index(db)
+    db.conn.close()
+    return make_datasette(path)
+
+
+HOSTILE_PAGES = ["/", "/search?q=产教融合", "/search?q=<script>alert(9)</script>", "/policies/documents/abcdef123456",
+                 "/policies/documents?_search=产教融合", "/policies/targets_due_in_year?year=2025",
+                 "/policies/deadlines_in_year?year=2025"]
+
+
+@pytest.mark.parametrize("path", HOSTILE_PAGES)
+async def test_scraped_markup_is_shown_as_text(hostile, path):
+    response = await hostile.client.get(path)
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "<script>alert" not in html
+    assert not re.search(r"<img[^>]*onerror", html, re.I)
+    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", html, re.I)
+
+
+async def test_document_page_escapes_the_body_and_keeps_it_readable(hostile):
+    html = (await hostile.client.get("/policies/documents/abcdef123456")).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(3)&gt;" in html
+    assert 'href="/policies/targets/1"' in html  # marks still link
+    assert "javascript:alert(4)" in html  # the source URL is shown, as text only
+
+
+async def test_raw_text_of_a_hostile_page_is_never_html(hostile):
+    response = await hostile.client.get("/policies/documents/abcdef123456/raw")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers.get("x-content-type-options") == "nosniff"
