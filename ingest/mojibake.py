@@ -259,7 +259,7 @@ def _words() -> tuple[dict, float]:
 # that a reading never gains by having more characters: an additive bonus
 # made the search prefer inventing characters in vanished pairs
 # (科学生有人员 over 科研人员 on seed 001).
-_WORD_WEIGHT = 0.3
+_WORD_WEIGHT = 0.5
 
 
 def _recent_keys(h) -> str:
@@ -328,7 +328,9 @@ def _word_logp(keys: str) -> float:
     best = [0.0] + [-math.inf] * len(keys)
     for i in range(1, len(keys) + 1):
         if not "\u3400" <= keys[i - 1] <= "\u9fff":
-            best[i] = best[i - 1]  # punctuation and the like: the words say nothing
+            # Punctuation is a token too, at its frequency in the character
+            # model: free punctuation let 学。科研 beat 学校科研 on seed 001.
+            best[i] = best[i - 1] + _unigram(keys[i - 1])
             continue
         for j in range(max(0, i - _MAX_WORD), i):
             f = freq.get(keys[j:i])
@@ -346,6 +348,10 @@ _PY_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿê�
 _GLOSS = re.compile(rf"\(([{_PY_LETTERS}]{{1,7}})\)")
 _GLOSS_TAIL = re.compile(rf"([{_PY_LETTERS}]{{1,7}})\)")
 _TAG_TAIL = re.compile(r"/[a-zA-Z][a-zA-Z0-9]{0,9}>")
+# ASCII markup a repair must leave as it is: tags (their `<` may have been
+# swallowed by a `?`) and table pipes.  Out of step, these characters are
+# never read as the second byte of a character or as full-width ASCII.
+_MARKUP = re.compile(r"<?/?[a-zA-Z][a-zA-Z0-9]{0,9}>|[<>|]")
 
 
 @lru_cache(maxsize=50_000)
@@ -628,6 +634,10 @@ class _Window:
         self.after = text[hi] if hi < line_hi else None
         t = _tables()
         self.bytes = [t.bytes_of.get(ch) if ord(ch) > 0x7F else None for ch in self.s]
+        self.markup = set()
+        for m in _MARKUP.finditer(self.s):
+            if m.group(0)[0] in "</>|" or (m.start() and self.s[m.start() - 1] in "<?"):
+                self.markup.update(range(m.start(), m.end()))
         # Out-of-step reading may start without a `?` only near a suspect hit.
         self.entry = set()
         for h in hits:
@@ -695,6 +705,8 @@ def _expand_out_of_step(w: _Window, h: _Hyp, i: int, push) -> None:
         _pair(w, h, i, b, p, h.score, push)
         return
     code = ord(ch)
+    if i in w.markup:
+        return
     if 0x21 <= code <= 0x7E:
         # a full-width pair A3xx that came out as ASCII
         _pair(w, h, i, (0xA3, code + 0x80), p, h.score, push)
