@@ -313,6 +313,7 @@ def _mix(bigram_logp: float, p_word: float | None) -> float:
     return math.log((1 - _WORD_WEIGHT) * math.exp(bigram_logp) + _WORD_WEIGHT * p_word)
 
 
+@lru_cache(maxsize=300_000)
 def _word_cost(recent: str, prev_key: str, ch: str, key: str) -> float:
     """Log-probability of ``ch`` after ``prev_key`` with the word model mixed in."""
     cost = _cost(prev_key, ch, key)

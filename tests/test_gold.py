@@ -21,7 +21,7 @@ FLOORS = {
     "deadlines": 0.95,
     "responsibilities": 0.95,
     "body": 0.98,
-    "mojibake": 0.5,
+    "mojibake": 0.4,
 }
 
 pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(),

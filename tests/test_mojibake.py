@@ -143,3 +143,62 @@ def test_never_raises_and_spans_are_sorted(text):
 def test_never_raises_on_any_text(text):
     for r in find_mojibake_repairs(text):
         assert 0 <= r.start <= r.end <= len(text)
+
+
+def test_repair_never_breaks_markup():
+    # Regression (seed 001 table cell): the `?` that swallowed the `<` of
+    # `</span>` was read as full-width `／` and the tag became 痵pan>.
+    text = "產(chǎn)教供需雙向?qū)?/span> |"
+    out = replay(text, find_mojibake_repairs(text))
+    assert out.endswith("/span> |")
+    assert "痵" not in out
+
+
+def _full_treatment(text: str) -> str:
+    """Repairs, then the later ingest stages as seed 001's gold assumes them."""
+    import re
+    import unicodedata
+
+    import opencc
+
+    out = replay(text, find_mojibake_repairs(text))
+    out = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)", "", out)
+    out = re.sub(r"</?\w+>", "", out)
+    out = opencc.OpenCC("t2s").convert(out)
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", out))
+
+
+_SEED_001 = SHARED / "seeds" / "001_e9cd305580c4bbfd.txt"
+_GOLD_001 = SHARED / "gold" / "001_e9cd305580c4bbfd.json"
+# Gold strings the repair still misses (see the xfails in golden/seed_001.json).
+_GOLD_001_MISSES = {
+    "(一)构建教育和产业融合发展格局": "）lost to a vanished pair: 〓",
+    "(四)产教供需双向对接": "对接 needs a vanished pair the bigrams do not pay for",
+    "(五)完善政策支持体系": "政策 needs a vanished pair; lost when the word bonus became a mixture",
+    "(此件公开发布)": "公 needs a second vanished pair",
+    "以高校科研院所为支撑的科技成果转移转化新格局": "支撑 read as 治 (vanished pair)",
+    "“厂中校”特征校外生产性实训基地": "中。 outscores 中校",
+    "职业学校、高等学校科研人员依法取得的科技成果转化奖励收入": "校 marked 〓 (margin)",
+}
+
+
+def _gold_001():
+    if not _GOLD_001.exists():
+        return []
+    gold = json.loads(_GOLD_001.read_text(encoding="utf-8"))["mojibake_repairs"]
+    return [pytest.param(s, marks=[pytest.mark.xfail(reason=_GOLD_001_MISSES[s], strict=False)]
+                         if s in _GOLD_001_MISSES else []) for s in gold]
+
+
+@pytest.fixture(scope="module")
+def seed_001_treated():
+    if not _SEED_001.exists():
+        pytest.skip("shared seeds not present")
+    return _full_treatment(_SEED_001.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("wanted", _gold_001())
+def test_seed_001_gold_strings_after_full_treatment(wanted, seed_001_treated):
+    import unicodedata
+
+    assert unicodedata.normalize("NFKC", wanted).replace(" ", "") in seed_001_treated
