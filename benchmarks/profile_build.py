@@ -1,0 +1,186 @@
+"""Where a build's time goes, stage by stage, in one process.
+
+Usage:
+    python benchmarks/profile_build.py DIR [--limit 300] [--json out.json]
+
+Wraps the pipeline's stage functions (by the names the calling modules bind)
+with wall-clock timers — a few dozen calls per file, so unlike cProfile it
+does not inflate code that makes millions of small calls — then runs every
+file of DIR through ``process_source`` and the results through
+``write_database``.  One-time loads (spaCy pipeline, mojibake model, OpenCC,
+jieba dictionaries) are done first and reported apart.  Also times, on the
+same bodies, what the extractor components pay to read ``doc.text`` (spaCy
+rebuilds it from every token on each access) and one plain ``jieba.lcut``.
+
+Times are CPU time of this process (time.process_time), so other load on
+the machine does not inflate them.  Nested rows are included in their parent
+(clean_page includes its stages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+TIMES: dict[str, float] = defaultdict(float)
+CALLS: dict[str, int] = defaultdict(int)
+
+
+def timed(label: str, fn):
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[label] += time.process_time() - started
+            CALLS[label] += 1
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+def wrap(module, name: str, label: str) -> None:
+    if hasattr(module, name):
+        setattr(module, name, timed(label, getattr(module, name)))
+
+
+# (label, module, attribute): the attribute as the *calling* module binds it.
+STAGES = [
+    ("decode", "policykb.process", "decode"),
+    ("page: text zoning", "ingest.page", "page_from_text"),
+    ("page: html zoning", "ingest.page", "page_from_html"),
+    ("clean_page (all cleaning)", "policykb.process", "clean_page"),
+    ("  clean: zone deletions", "ingest.clean", "zone_deletions"),
+    ("  clean: invisible", "ingest.clean", "find_invisible"),
+    ("  clean: mojibake (pre-filter + repair)", "ingest.clean", "find_mojibake_repairs"),
+    ("  clean: markup", "ingest.clean", "find_markup"),
+    ("  clean: pinyin glosses", "ingest.clean", "find_glosses"),
+    ("  clean: traditional_share", "ingest.clean", "traditional_share"),
+    ("  clean: opencc conversions", "ingest.clean", "find_conversions"),
+    ("  clean: spam", "ingest.clean", "find_spam"),
+    ("  clean: despin", "ingest.clean", "despin"),
+    ("  clean: whitespace", "ingest.clean", "find_blank_space"),
+    ("  clean: meta values", "ingest.clean", "clean_meta_value"),
+    ("extract (all)", "extract.pipeline", "extract"),
+    ("  extract: make_doc (rjieba + Doc)", "extract.pipeline", "make_doc"),
+    ("    rjieba.cut", "rjieba", "cut"),
+    ("    finder: find_doc_numbers", "extract.pipeline", "find_doc_numbers"),
+    ("    finder: extract_docinfo", "extract.pipeline", "extract_docinfo"),
+    ("    finder: find_citations", "extract.pipeline", "find_citations"),
+    ("    finder: find_targets", "extract.pipeline", "find_targets"),
+    ("    finder: find_deadlines", "extract.pipeline", "find_deadlines"),
+    ("    finder: find_responsibilities", "extract.pipeline", "find_responsibilities"),
+    ("merge: documents_from_sources", "policykb.build", "documents_from_sources"),
+    ("db: write rows", "db.store", "write_rows"),
+    ("db: pack cache (pickle+zlib)", "db.store", "pack"),
+    ("db: FTS index", "db.store", "build_search_index"),
+    ("  db: spaced()", "db.store", "spaced"),
+]
+
+
+def install() -> None:
+    import importlib
+
+    for label, module, name in STAGES:
+        wrap(importlib.import_module(module), name, label)
+    from ingest.edits import EditLog
+
+    EditLog.apply = timed("  clean: EditLog.apply", EditLog.apply)
+    EditLog.edits = timed("  clean: EditLog.edits", EditLog.edits)
+    from extract.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    nlp._components[:] = [(name, timed(f"  extract: component {name.replace('policykb_', '')}", proc))
+                          for name, proc in nlp._components]
+
+
+def warm() -> dict:
+    """One-time loads, timed apart from the per-file work."""
+    out = {}
+    for label, call in (
+        ("spaCy pipeline", lambda: __import__("extract.pipeline", fromlist=["x"]).load_pipeline()),
+        ("rjieba dictionary", lambda: __import__("rjieba").cut("预热")),
+        ("OpenCC", lambda: __import__("ingest.convert", fromlist=["x"]).to_simplified("預熱")),
+        ("mojibake model", lambda: __import__("ingest.mojibake", fromlist=["x"]).find_mojibake_repairs(
+            "鍏充簬鍗板彂" * 3)),
+    ):
+        started = time.process_time()
+        call()
+        out[label] = time.process_time() - started
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    files = sorted(p for p in args.folder.rglob("*") if p.suffix in (".txt", ".html"))[:args.limit]
+    size = sum(p.stat().st_size for p in files)
+
+    loads = warm()
+    install()
+    from policykb import build as build_module
+    from policykb.process import process_source
+
+    started = time.process_time()
+    results = [process_source(p, p.relative_to(args.folder).as_posix()) for p in files]
+    TIMES["process_source (per-file total)"] = time.process_time() - started
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        started = time.process_time()
+        build_module.write_database(Path(tmp) / "p.db", results, "profile")
+        TIMES["write_database (all)"] = time.process_time() - started
+
+    # What the six components pay to read doc.text, and one plain jieba pass.
+    import jieba
+    from extract.pipeline import load_pipeline, make_doc
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    import rjieba
+
+    rjieba.cut = getattr(rjieba.cut, "__wrapped__", rjieba.cut)
+    make_doc = getattr(make_doc, "__wrapped__", make_doc)
+    nlp = load_pipeline()
+    bodies = [r.clean.body for r in results if r.ok]
+    doc_text = jieba_s = 0.0
+    for body in bodies:
+        doc = make_doc(nlp, body)
+        t = time.process_time()
+        doc.text  # noqa: B018 - the cost of one access
+        doc_text += time.process_time() - t
+    raw = [p.read_text(encoding="utf-8", errors="replace") for p in files]
+    t = time.process_time()
+    for text in raw:
+        jieba.lcut(text)
+    jieba_s = time.process_time() - t
+    reads = len(nlp.pipe_names)
+    total = TIMES["process_source (per-file total)"] + TIMES["write_database (all)"]
+
+    print(f"{len(files)} files, {size / 1e6:.1f} MB; pipeline + DB {total:.1f} s "
+          f"({size / 1e6 / total:.3f} MB/s single process); plain jieba.lcut {jieba_s:.1f} s")
+    print(f"one-time loads: " + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()))
+    labels = [s[0] for s in STAGES] + ["  clean: EditLog.apply", "  clean: EditLog.edits"]
+    labels += sorted(k for k in TIMES if "component" in k)
+    labels += ["process_source (per-file total)", "write_database (all)"]
+    print(f"{'stage':44s} {'seconds':>8s} {'% of total':>10s} {'calls':>7s}")
+    for label in labels:
+        if label in TIMES:
+            print(f"{label:44s} {TIMES[label]:8.2f} {100 * TIMES[label] / total:9.1f}% {CALLS.get(label, 1):7d}")
+    print(f"{'(doc.text: one access x ' + str(reads) + ' components)':44s} {doc_text * reads:8.2f} "
+          f"{100 * doc_text * reads / total:9.1f}%")
+    print(f"{'(plain jieba.lcut, same files)':44s} {jieba_s:8.2f} {100 * jieba_s / total:9.1f}%")
+    if args.json:
+        args.json.write_text(json.dumps({"files": len(files), "mb": size / 1e6, "total_s": total,
+                                         "jieba_s": jieba_s, "doc_text_s": doc_text * reads, "loads": loads,
+                                         "stages": {k: {"s": TIMES[k], "calls": CALLS.get(k, 1)} for k in labels
+                                                    if k in TIMES}}, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
