@@ -22,7 +22,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ingest.convert import TRADITIONAL_SHARE, find_conversions, to_simplified, traditional_share
+from ingest.convert import conversions_and_script, to_simplified
 from ingest.despin import despin
 from ingest.edits import EditLog, Proposal
 from ingest.mojibake import find_mojibake_repairs
@@ -157,9 +157,8 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     # After mojibake: a misaligned GBK byte can swallow the "<" of a tag.
     log.apply(find_markup(log.text), "markup")
     log.apply(find_glosses(log.text), "pinyin")
-    traditional = traditional_share(log.text) >= TRADITIONAL_SHARE
-    conversions = find_conversions(log.text) if options.convert else []
-    log.apply(conversions, "convert")
+    conversions, traditional = conversions_and_script(log.text)
+    log.apply(conversions if options.convert else [], "convert")
     spam, spammed = find_spam(log.text, any(line.zone == "spam" for line in page.lines))
     log.apply(spam, "spam")
     spin_confidence = None

@@ -57,13 +57,18 @@ def find_conversions(text: str) -> list[Proposal]:
     >>> find_conversions("教育部辦公廳關於「公布」")
     [(3, 4, '办'), (5, 9, '厅关于“'), (11, 12, '”')]
     """
+    return conversions_and_script(text)[0]
+
+
+def conversions_and_script(text: str) -> tuple[list[Proposal], bool]:
+    """The conversion edits, and whether the text is traditional (one OpenCC pass)."""
     converted = _t2s().convert(text)
-    proposals: list[Proposal]
-    if traditional_share(text, converted) < TRADITIONAL_SHARE:
+    traditional = traditional_share(text, converted) >= TRADITIONAL_SHARE
+    if not traditional:
         converted = text
     converted = converted.translate(QUOTES)
     if len(converted) == len(text):
-        return runs_of_changes(text, converted)
+        return runs_of_changes(text, converted), traditional
     # Phrase conversions that change length are rare; diff line by line so
     # the cost stays linear in practice.
     proposals, offset = [], 0
@@ -76,4 +81,4 @@ def find_conversions(text: str) -> list[Proposal]:
                 if op != "equal":
                     proposals.append((offset + a1, offset + a2, after[b1:b2]))
         offset += len(before) + 1
-    return proposals
+    return proposals, traditional

@@ -69,6 +69,8 @@ def datasette_serve_args(db_path: Path, port: int, host: str, metadata: Path) ->
     return ["serve", "--immutable", str(db_path), "--metadata", str(metadata), "--host", host,
             "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
             "--setting", "max_returned_rows", "1000", "--setting", "facet_time_limit_ms", "500",
+            # Suggesting facets costs 85% of a search request at 10,000 documents.
+            "--setting", "suggest_facets", "off",
             "--setting", "allow_download", "off"]
 
 
