@@ -60,13 +60,15 @@ def declared_charset(data: bytes) -> str | None:
     return _ALIASES.get(name, name)
 
 
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def common_share(text: str) -> float:
     """Share of CJK characters that are common ones (1.0 when there are none)."""
-    common = _common_chars()
-    cjk = [ch for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
+    cjk = _CJK.findall(text)
     if not cjk:
         return 1.0
-    return sum(ch in common for ch in cjk) / len(cjk)
+    return sum(map(_common_chars().__contains__, cjk)) / len(cjk)
 
 
 def looks_binary(data: bytes) -> bool:
