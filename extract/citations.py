@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 from policykb.records import Citation
 
-DATA = Path(__file__).parent / "data"
+from extract.tables import rows
 
 # Longest title seen in the development pages is about 90 characters (a 关于印
 # 发《…》的通知 with a long inner title); 200 leaves room and bounds the work
@@ -41,21 +40,14 @@ _RELATION_RANK = {"cites": 0, "amends": 1, "repeals": 2}
 _CLAUSE_END = "。！？!?；;，,\n"
 
 
-@lru_cache(maxsize=None)
-def _rows(name: str) -> tuple[tuple[str, ...], ...]:
-    rows = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            rows.append(tuple(cell.strip() for cell in line.split("\t")))
-    return tuple(rows)
 
 
 def _not_document_suffixes() -> tuple[str, ...]:
-    return tuple(r[0] for r in _rows("citation_not_documents.tsv"))
+    return tuple(r[0] for r in rows("citation_not_documents.tsv"))
 
 
 def _relation_cues() -> tuple[tuple[str, str, str], ...]:
-    return tuple((r[0], r[1], r[2]) for r in _rows("citation_relations.tsv"))
+    return tuple((r[0], r[1], r[2]) for r in rows("citation_relations.tsv"))
 
 
 # --------------------------------------------------------------------------

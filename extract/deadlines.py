@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extract.numbers import (
-    DATA,
     line_spans,
     mask_non_quantities,
     parse_chinese,
     sentence_around,
     sentence_spans,
 )
+from extract.tables import alternation, words_by_role
 from policykb.records import Deadline, ExtractContext
 
 # One pattern for every way a date is written; each alternative has bounded
@@ -114,14 +114,10 @@ class _Cues:
 
 @lru_cache(maxsize=1)
 def cues() -> _Cues:
-    by_role: dict[str, list[str]] = {}
-    for line in (DATA / "deadline_cues.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            word, role = line.split("\t")[:2]
-            by_role.setdefault(role, []).append(word)
+    by_role = words_by_role("deadline_cues.tsv")
 
     def alt(role: str) -> str:
-        return "|".join(re.escape(w) for w in sorted(by_role.get(role, []), key=len, reverse=True))
+        return alternation(by_role.get(role, ()))
 
     return _Cues(
         effect=tuple(by_role.get("effect", [])),

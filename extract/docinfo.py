@@ -28,11 +28,10 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 
-DATA = Path(__file__).parent / "data"
+from extract.tables import rows
 
 
 @dataclass(frozen=True)
@@ -51,39 +50,31 @@ class DocInfo:
 # --------------------------------------------------------------------------
 # Tables
 
-@lru_cache(maxsize=None)
-def _rows(name: str) -> tuple[tuple[str, ...], ...]:
-    """Rows of a tab-separated data file, comments and blank lines skipped."""
-    rows = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            rows.append(tuple(cell.strip() for cell in line.split("\t")))
-    return tuple(rows)
 
 
 def _doc_types() -> tuple[tuple[str, str], ...]:
     """(suffix, type), longest suffix first."""
-    return tuple(sorted(((r[0], r[1]) for r in _rows("doc_types.tsv")), key=lambda r: -len(r[0])))
+    return tuple(sorted(((r[0], r[1]) for r in rows("doc_types.tsv")), key=lambda r: -len(r[0])))
 
 
 def _agency_suffixes() -> tuple[str, ...]:
-    return tuple(r[0] for r in _rows("docinfo_agency_suffixes.txt"))
+    return tuple(r[0] for r in rows("docinfo_agency_suffixes.txt"))
 
 
 def _site_suffixes() -> tuple[str, ...]:
-    return tuple(r[0] for r in _rows("site_title_suffixes.tsv"))
+    return tuple(r[0] for r in rows("site_title_suffixes.tsv"))
 
 
 def _type_phrases() -> tuple[tuple[str, str], ...]:
-    return tuple((r[0], r[1]) for r in _rows("docinfo_type_phrases.tsv"))
+    return tuple((r[0], r[1]) for r in rows("docinfo_type_phrases.tsv"))
 
 
 def _genre_cues() -> tuple[tuple[str, str, int, str], ...]:
-    return tuple((r[0], r[1], int(r[2]), r[3]) for r in _rows("docinfo_genre_cues.tsv"))
+    return tuple((r[0], r[1], int(r[2]), r[3]) for r in rows("docinfo_genre_cues.tsv"))
 
 
 def _document_cues() -> tuple[str, ...]:
-    return tuple(r[0] for r in _rows("docinfo_document_cues.tsv"))
+    return tuple(r[0] for r in rows("docinfo_document_cues.tsv"))
 
 
 # 有效性 as sites write it -> what we store.  Beijing writes 是/否.

@@ -16,9 +16,9 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+from extract.tables import rows
+
 
 # Full-width digits and the ideographic zero read as ASCII digits; the clean
 # body is usually NFKC-normalised already, this keeps offsets unchanged.
@@ -177,19 +177,11 @@ class Qualifier:
     kind: str  # min, goal, approx, over, about, max, cond, time_limit, change, index
 
 
-def _read_tsv(name: str) -> list[list[str]]:
-    rows = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            rows.append(line.split("\t"))
-    return rows
-
-
 @lru_cache(maxsize=1)
 def units() -> dict[str, Unit]:
     """Unit table, written form → Unit (``data/units.tsv``)."""
     table = {}
-    for row in _read_tsv("units.tsv"):
+    for row in rows("units.tsv"):
         text, canonical, kind = row[:3]
         table[text] = Unit(text, canonical or text, kind)
     return table
@@ -200,7 +192,7 @@ def qualifiers() -> dict[str, tuple[Qualifier, ...]]:
     """Qualifier table by position: ``{"before": (...), "after": (...)}``,
     longest written form first so 及以上 wins over 以上."""
     by_pos: dict[str, list[Qualifier]] = {"before": [], "after": [], "infix": []}
-    for row in _read_tsv("qualifiers.tsv"):
+    for row in rows("qualifiers.tsv"):
         text, canonical, position, kind = row[:4]
         by_pos[position].append(Qualifier(text, canonical or text, position, kind))
     return {pos: tuple(sorted(qs, key=lambda q: -len(q.text))) for pos, qs in by_pos.items()}

@@ -26,7 +26,6 @@ from functools import lru_cache
 from extract.numbers import (
     ARABIC_NUMBER,
     CHINESE_NUMBER,
-    DATA,
     Qualifier,
     Unit,
     line_spans,
@@ -42,6 +41,7 @@ from extract.numbers import (
     unit_at,
     units,
 )
+from extract.tables import alternation, words_by_role
 from policykb.records import ExtractContext, Target
 
 # Five-year plans name the year they end in.
@@ -130,14 +130,10 @@ class _Cues:
 @lru_cache(maxsize=1)
 def cues() -> _Cues:
     """The cue words of ``data/target_cues.tsv`` as one pattern per role."""
-    by_role: dict[str, list[str]] = {}
-    for line in (DATA / "target_cues.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            word, role = line.split("\t")[:2]
-            by_role.setdefault(role, []).append(word)
+    by_role = words_by_role("target_cues.tsv")
 
     def alt(role: str) -> str:
-        return "|".join(re.escape(w) for w in sorted(by_role.get(role, []), key=len, reverse=True))
+        return alternation(by_role.get(role, ()))
 
     # 了 after a verb reports the past; 为了, 除了, 了解 are not that 了.
     past = alt("past") + r"|(?<![为除])了(?!解)"

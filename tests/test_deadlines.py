@@ -23,21 +23,12 @@ from hypothesis import strategies as st
 from extract.deadlines import dates, find_deadlines
 from policykb.records import Deadline, ExtractContext
 
+from tests.helpers import record_matches
+
 GOLDEN = Path(__file__).parent / "golden" / "deadlines"
 CASES = sorted(GOLDEN.glob("*.json"))
 
 
-def matches(record: Deadline, want: dict, text: str) -> bool:
-    for key, value in want.items():
-        if key.endswith("_contains"):
-            if value not in (getattr(record, key[:-len("_contains")]) or ""):
-                return False
-        elif key == "text":
-            if text[record.start:record.end] != value:
-                return False
-        elif getattr(record, key) != value:
-            return False
-    return True
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -47,7 +38,7 @@ def test_golden(path: Path) -> None:
     found = find_deadlines(text, ExtractContext(**case["ctx"]))
     unmatched = list(found)
     for want in case["expected"]:
-        hit = next((r for r in unmatched if matches(r, want, text)), None)
+        hit = next((r for r in unmatched if record_matches(r, want, text)), None)
         assert hit is not None, f"{case['note']}: missing {want} in {found}"
         unmatched.remove(hit)
     if case["exact"]:

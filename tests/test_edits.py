@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.helpers import apply_proposals
 from ingest.edits import EditError, EditLog, replay, runs_of_changes
 
 
@@ -19,12 +20,6 @@ def stage(draw, text_len):
     return proposals
 
 
-def apply_plain(text, proposals):
-    out, pos = [], 0
-    for a, b, r in proposals:
-        out += [text[pos:a], r]
-        pos = b
-    return "".join(out) + text[pos:]
 
 
 @settings(max_examples=300, deadline=None)
@@ -33,7 +28,7 @@ def test_edits_replay_to_current_text_after_any_stages(raw, data):
     log, expected = EditLog(raw), raw
     for kind in ("one", "two", "three"):
         proposals = data.draw(stage(len(expected)))
-        expected = apply_plain(expected, proposals)
+        expected = apply_proposals(expected, proposals)
         log.apply(proposals, kind)
         assert log.text == expected
     edits = log.edits()

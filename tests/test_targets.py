@@ -25,27 +25,18 @@ from extract.numbers import mask_non_quantities, parse_chinese, parse_number
 from extract.targets import find_targets
 from policykb.records import ExtractContext, Target
 
+from tests.helpers import record_matches
+
 GOLDEN = Path(__file__).parent / "golden" / "targets"
 CASES = sorted(GOLDEN.glob("*.json"))
 
 
-def matches(record: Target, want: dict, text: str) -> bool:
-    for key, value in want.items():
-        if key.endswith("_contains"):
-            if value not in (getattr(record, key[:-len("_contains")]) or ""):
-                return False
-        elif key == "text":
-            if text[record.start:record.end] != value:
-                return False
-        elif getattr(record, key) != value:
-            return False
-    return True
 
 
 def check_case(found: list, case: dict, text: str) -> None:
     unmatched = list(found)
     for want in case["expected"]:
-        hit = next((r for r in unmatched if matches(r, want, text)), None)
+        hit = next((r for r in unmatched if record_matches(r, want, text)), None)
         assert hit is not None, f"{case['note']}: missing {want} in {found}"
         unmatched.remove(hit)
     if case["exact"]:

@@ -1,0 +1,29 @@
+"""Small helpers shared by the test modules."""
+
+from __future__ import annotations
+
+
+def apply_proposals(text: str, proposals) -> str:
+    """``text`` with sorted, non-overlapping (start, end, replacement) edits applied."""
+    out, pos = [], 0
+    for start, end, replacement in proposals:
+        out += [text[pos:start], replacement]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def record_matches(record, want: dict, text: str) -> bool:
+    """Does an extracted record have every value a golden case wants?
+
+    ``<field>_contains`` checks a substring, ``text`` the span it was found at.
+    """
+    for key, value in want.items():
+        if key.endswith("_contains"):
+            if value not in (getattr(record, key[:-len("_contains")]) or ""):
+                return False
+        elif key == "text":
+            if text[record.start:record.end] != value:
+                return False
+        elif getattr(record, key) != value:
+            return False
+    return True
