@@ -68,6 +68,12 @@ def responsibility_rows(doc: DocumentRecord) -> Iterator[dict]:
                "agency_canonical": r.agency_canonical, "role": r.role, "sentence": r.sentence, **_offsets(r)}
 
 
+def duty_rows(doc: DocumentRecord) -> Iterator[dict]:
+    for r in getattr(doc.primary.extracted, "duties", ()):
+        yield {"document_id": doc.id, "agency": r.agency, "agency_canonical": r.agency_canonical,
+               "content": r.content, "sentence": r.sentence, **_offsets(r)}
+
+
 def edit_rows(doc: DocumentRecord) -> Iterator[dict]:
     for e in doc.primary.clean.edits:
         yield {"document_id": doc.id, "source_path": doc.primary.path, "kind": e.kind, "char_start": e.start,

@@ -48,6 +48,10 @@ TABLES: dict[str, dict] = {
         "id": int, "document_id": str, "row": int, "task": str, "content": str, "agency": str,
         "agency_canonical": str, "role": str, "sentence": str, "char_start": int, "char_end": int}, pk="id",
         foreign_keys=[("document_id", "documents", "id")]),
+    "duties": dict(columns={
+        "id": int, "document_id": str, "agency": str, "agency_canonical": str, "content": str,
+        "sentence": str, "char_start": int, "char_end": int}, pk="id",
+        foreign_keys=[("document_id", "documents", "id")]),
     "agencies": dict(columns={"name": str, "level": str, "region": str, "aliases": str}, pk="name"),
     "cleaning_edits": dict(columns={
         "id": int, "document_id": str, "source_path": str, "kind": str, "char_start": int, "char_end": int,
@@ -63,6 +67,7 @@ INDEXES = {
     "targets": [["document_id"], ["year"], ["unit"]],
     "deadlines": [["document_id"], ["recurrence"], ["date"], ["month_day"]],
     "responsibilities": [["document_id"], ["agency"], ["agency_canonical"], ["role"]],
+    "duties": [["document_id"], ["agency"], ["agency_canonical"]],
     "cleaning_edits": [["document_id"], ["kind"]],
     "document_issuers": [["issuer"]],
 }

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from extract.citations import find_citations
 from extract.deadlines import find_deadlines
 from extract.docinfo import DocInfo, extract_docinfo
-from extract.responsibilities import find_responsibilities
+from extract.responsibilities import find_duty_sentences, find_responsibilities
 from extract.targets import find_targets
 from policykb.records import Citation, Deadline, ExtractContext, Responsibility, Target
 
@@ -48,6 +48,7 @@ class Extracted:
     targets: tuple[Target, ...]
     deadlines: tuple[Deadline, ...]
     responsibilities: tuple[Responsibility, ...]
+    duties: tuple[Responsibility, ...] = ()  # agency-subject sentences (教育部将…)
 
 
 def _annotate(doc: Doc, name: str, records: list) -> None:
@@ -107,8 +108,16 @@ def responsibilities_component(doc: Doc) -> Doc:
     return doc
 
 
+@Language.component("policykb_duties", assigns=["doc.spans", "doc._.records"])
+def duties_component(doc: Doc) -> Doc:
+    # Kept apart from the 责任单位 tables: a sentence such as 省级教育行政部门要…
+    # says who acts, not who is accountable for a listed task.
+    _annotate(doc, "duties", find_duty_sentences(_text(doc), doc._.context or ExtractContext()))
+    return doc
+
+
 PIPES = ("policykb_docinfo", "policykb_citations", "policykb_targets",
-         "policykb_deadlines", "policykb_responsibilities")
+         "policykb_deadlines", "policykb_responsibilities", "policykb_duties")
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +151,7 @@ def records_from_doc(doc: Doc) -> Extracted:
         targets=tuple(records.get("targets", ())),
         deadlines=tuple(records.get("deadlines", ())),
         responsibilities=tuple(records.get("responsibilities", ())),
+        duties=tuple(records.get("duties", ())),
     )
 
 

@@ -193,7 +193,8 @@ def write_database(db_path: Path, results: list[SourceResult], version: str) -> 
                                          for r in results))
         for table, make in (("document_issuers", rows.issuer_rows), ("citations", rows.citation_rows),
                             ("targets", rows.target_rows), ("deadlines", rows.deadline_rows),
-                            ("responsibilities", rows.responsibility_rows), ("cleaning_edits", rows.edit_rows)):
+                            ("responsibilities", rows.responsibility_rows), ("duties", rows.duty_rows),
+                            ("cleaning_edits", rows.edit_rows)):
             store.write_rows(db, table, (row for d in documents for row in make(d)))
         store.write_rows(db, "agencies", (rows.agency_row(a) for a in _agencies(documents)))
         store.write_rows(db, "build_cache", ({"path": r.path, "sha256": r.sha256 or "", "version": version,
@@ -216,6 +217,7 @@ def _agencies(documents) -> list[dict]:
     """Every central body, and every body the documents name or are issued by."""
     from extract.agencies import agency_rows
 
-    mentions = [(r.agency, d.region) for d in documents for r in d.primary.extracted.responsibilities]
+    mentions = [(r.agency, d.region) for d in documents
+                for r in d.primary.extracted.responsibilities + d.primary.extracted.duties]
     mentions += [(issuer, d.region) for d in documents for issuer in d.issuers]
     return agency_rows(mentions)
