@@ -188,6 +188,7 @@ EXAMPLES = {
     "deadlines_in_year": {"year": "2025"},
     "annual_deadlines_of_issuer": {"issuer": "局"},
     "responsibilities_of_agency": {"agency": "教育局"},
+    "duties_of_agency": {"agency": "教育部"},
     "documents_citing_number": {"doc_number": "教职成厅函〔2023〕15号"},
 }
 
