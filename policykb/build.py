@@ -17,7 +17,6 @@ import os
 import signal
 import sqlite3
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +27,7 @@ from db import rows, store
 from ingest.clean import CleanOptions
 from policykb.merge import documents_from_sources
 from policykb.process import SIDECAR_SUFFIX, SourceResult, process_source
+from policykb.workers import JobCrash, JobError, JobTimeout, run_jobs
 
 PACKAGE_DIRS = ("ingest", "extract", "policykb")
 # Files processed in-process below this count: starting workers (each loads
@@ -136,10 +136,20 @@ def _warm() -> None:
 
 
 def process_all(jobs: list, workers: int) -> list[SourceResult]:
-    if len(jobs) < POOL_THRESHOLD or workers <= 1:
+    """Every job's result, in order.  Past a handful of files the jobs run in
+    worker processes that are killed when a file overruns its budget: the
+    alarm in ``_process`` cannot interrupt a regex stuck inside C."""
+    if len(jobs) < POOL_THRESHOLD:
         return [_process(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
-        return list(pool.map(_process, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 4)))))
+    results: list[SourceResult | None] = [None] * len(jobs)
+    for i, outcome in run_jobs(_process, jobs, workers=max(1, workers), budget=FILE_TIME_BUDGET + 5,
+                               initializer=_warm):
+        if isinstance(outcome, (JobTimeout, JobCrash, JobError)):
+            _, rel, data, _ = jobs[i]
+            outcome = SourceResult(rel, hashlib.sha256(data).hexdigest() if data else None,
+                                   len(data) if data else None, outcome.reason)
+        results[i] = outcome
+    return results
 
 
 def build(paths: list[Path], db_path: Path, options: CleanOptions = CleanOptions(),
