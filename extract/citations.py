@@ -128,7 +128,9 @@ def _relation(text: str, start: int, end: int) -> str:
 _ALIAS = re.compile(r"简称\s*$")
 
 
-_ATTACHMENT_LINE = re.compile(r"^\s*附件\s*\d*\s*[：:]\s*(.+)$", re.M)
+# Blanks, not \s: with re.M, \s* would run across every following newline
+# from each line start (quadratic on a run of empty lines).
+_ATTACHMENT_LINE = re.compile(r"^[ \t\u3000]*附件[ \t\u3000]*\d*[ \t\u3000]*[：:][ \t\u3000]*(.+)$", re.M)
 _LIST_MARK = re.compile(r"^\s*(?:\d+|[一二三四五六七八九十]+)\s*[.．、]\s*")
 
 

@@ -379,8 +379,9 @@ def _signature(lines: list[str]) -> tuple[tuple[str, ...], str | None]:
             if names and i >= 2:
                 return tuple(dict.fromkeys(names)), parse_date(clean)
             continue
-        # 教育部办公厅 2023年9月28日 on one line
-        m = re.match(r"^(?P<names>[\u4e00-\u9fff（）()\s、]+?)\s+(?P<date>(?:19|20)\d{2}\s*年.{1,8}日|[〇零○一二三四五六七八九]{4}年.{1,8}日)$", clean)
+        # 教育部办公厅 2023年9月28日 on one line (a signature line is short;
+        # the lazy names group backtracks quadratically on long blank runs)
+        m = len(clean) <= 100 and re.match(r"^(?P<names>[\u4e00-\u9fff（）()\s、]+?)\s+(?P<date>(?:19|20)\d{2}\s*年.{1,8}日|[〇零○一二三四五六七八九]{4}年.{1,8}日)$", clean)
         if m and i >= 2:
             found = _agency_names(m.group("names"))
             date = parse_date(m.group("date"))

@@ -186,7 +186,9 @@ def normalise_doc_number(s: str | None) -> str | None:
 
 # A line that is nothing but the document's own number, perhaps in brackets,
 # perhaps followed by 签发人 or by a few characters of spam.
-_OWN_LINE_TAIL = re.compile(r"^[\s)）\]】]*(?:签发人[:：]?\s*\S{0,8})?\s*$")
+# One quantifier over blanks, not two in a row (those backtrack
+# quadratically on a long run of blanks).
+_OWN_LINE_TAIL = re.compile(r"^[\s)）\]】]*(?:签发人[:：]?\s*\S{0,8}\s*)?$")
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:《》、]")
 _CLAUSE_PUNCT = re.compile(r"[，,。；;：:]")
 MAX_OWN_TAIL = 8
@@ -246,6 +248,8 @@ def _head_end(body: str, max_lines: int) -> int:
 def _own_number_in_line(head: str, tail: str) -> bool:
     """Whether a number with ``head`` before it and ``tail`` after it on its
     line stands alone (allowing 签发人, a title, or a few characters of spam)."""
+    if len(head) > 40 and len(head.strip()) > 12:
+        return False  # more than a label or a bracket before it: not alone
     head = _SPACES.sub("", head)
     if head and head not in ("(", "（", "[", "【", "发文字号:", "发文字号：", "文号:", "文号："):
         return False

@@ -39,7 +39,9 @@ MARKUP = re.compile(
     re.I)
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 # Leading and trailing blanks of a line (full-width and no-break spaces too).
-EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
+# The lookbehind lets only the first blank of a run start a trailing match:
+# without it each blank of a run inside a line retries to its end (quadratic).
+EDGE_SPACE = re.compile(r"^[^\S\n]+|(?<![^\S\n])[^\S\n]+$", re.M)
 
 
 @dataclass(frozen=True)

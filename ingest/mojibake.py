@@ -452,6 +452,14 @@ _LEFT, _RIGHT, _MAX_WINDOW = 6, 24, 160
 # At most this many windows are searched per line (a 50 MB line of garbage
 # must not take hours; what is not searched is left as it is).
 _MAX_WINDOWS_PER_LINE = 200
+# And at most this many per text: a window costs up to ~50 ms, and a damaged
+# notice has a dozen or two (seed 001: 15).  Hostile text (kana beside
+# Latin on every line, 市? repeated) would otherwise take minutes.
+_MAX_WINDOWS_PER_TEXT = 40
+# A window with more lost bytes (?) than this is not searched: each ? opens
+# new branches, so 市? repeated costs half a second a window, while a real
+# misaligned run loses one byte at each end (seed 001: at most 3 a window).
+_MAX_LOST_PER_WINDOW = 8
 
 
 def _regions(text: str) -> Iterator[tuple[int, int, int, int]]:
@@ -928,7 +936,9 @@ def find_mojibake_repairs(text: str) -> list[Repair]:
     """
     repairs: list[Repair] = []
     done_to = 0
-    for line_lo, line_hi, first, last in _regions(text):
+    for searched, (line_lo, line_hi, first, last) in enumerate(_regions(text)):
+        if searched >= _MAX_WINDOWS_PER_TEXT:
+            break
         lo = max(line_lo, first - _LEFT, done_to)
         if lo >= line_hi:
             continue
@@ -944,7 +954,7 @@ def find_mojibake_repairs(text: str) -> list[Repair]:
         g = _in_gloss(text, hi - 1) if hi < line_hi and text[hi - 1] in _PY_SET else None
         if g:  # never cut a gloss
             hi = g[1]
-        if hi <= max(lo, first):
+        if hi <= max(lo, first) or text.count("?", lo, hi) > _MAX_LOST_PER_WINDOW:
             continue
         hits = [m.start() for m in _suspect_re().finditer(text, lo, hi)]
         w = _Window(text, lo, hi, line_lo, line_hi, hits)

@@ -111,8 +111,13 @@ def build_lock(db_path: Path):
         handle.close()
 
 
+class FileTimeout(BaseException):
+    """A file overran its budget.  A BaseException, so that the per-file
+    ``except Exception`` in process_source does not record it as a bug."""
+
+
 def _alarm(signum, frame):
-    raise TimeoutError(f"took longer than the {FILE_TIME_BUDGET} s budget for one file")
+    raise FileTimeout(f"took longer than the {FILE_TIME_BUDGET:g} s budget for one file")
 
 
 def _process(job: tuple[Path, str, bytes | None, CleanOptions]) -> SourceResult:
@@ -121,7 +126,7 @@ def _process(job: tuple[Path, str, bytes | None, CleanOptions]) -> SourceResult:
     signal.alarm(FILE_TIME_BUDGET)
     try:
         return process_source(path, rel, options, data)
-    except TimeoutError as e:
+    except FileTimeout as e:
         return SourceResult(rel, hashlib.sha256(data).hexdigest() if data else None,
                             len(data) if data else None, str(e))
     finally:
@@ -192,8 +197,10 @@ def write_database(db_path: Path, results: list[SourceResult], version: str) -> 
     """Write everything to a temporary file, then swap it in."""
     documents = documents_from_sources(results)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    # Under the lock: a temporary file is what a killed build left behind.
+    for stale in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     try:
-        tmp.unlink(missing_ok=True)
         db = store.open_db(tmp, fast_writes=True)
         store.create_schema(db)
         store.write_rows(db, "documents", (rows.document_row(d) for d in sorted(documents, key=lambda d: d.id)))

@@ -211,10 +211,6 @@ def test_a_rerun_after_a_killed_build_completes_without_cleaning_up(tmp_path):
         _reap_group(proc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "policykb/build.py write_database: a build killed while writing leaves .p.db.<pid>.tmp beside the "
-    "database for good (it can be as big as the database). Fix: under the lock, unlink "
-    "f'.{db_path.name}.*.tmp' files left by earlier builds before writing"))
 def test_a_temporary_file_left_by_a_killed_build_is_removed_by_the_next(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", 2)
     db = tmp_path / "p.db"

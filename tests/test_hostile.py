@@ -102,12 +102,6 @@ def test_ten_thousand_levels_of_nesting_load_in_bounded_time(tmp_path):
     assert status["nested.html"] == status["unclosed.html"] == status["good.txt"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "policykb/build.py _process: the alarm's TimeoutError is raised inside process_source, whose "
-    "'except Exception' records it as 'internal error: TimeoutError: took longer than…' (in process below "
-    "POOL_THRESHOLD files, and in a worker too, where the alarm fires 5 s before the pool's deadline). "
-    "Fix: make the alarm raise a BaseException subclass (class FileTimeout(BaseException)) caught in "
-    "_process, or drop the alarm and always use run_jobs"))
 @pytest.mark.parametrize("good_files", [0, 10], ids=["in_process", "pool"])
 def test_a_50_mb_single_line_file_is_bounded_by_the_time_budget(tmp_path, monkeypatch, good_files):
     # A budget of a few seconds stands in for the real 60 s: the file either
@@ -205,33 +199,7 @@ TEXTS = {
 }
 
 # (text, finder) -> where the time goes and the fix; each is xfail(strict).
-SLOW = {
-    ("mixed_scripts", "mojibake"): "ingest/mojibake.py: a line of kana beside Latin gives up to "
-    "_MAX_WINDOWS_PER_LINE=200 windows of ~50 ms each per line (20 short lines of 'abc こんにちは' take 90 s); "
-    "cap the windows per text, not per line, and the hypotheses expanded per _search",
-    ("mixed_scripts", "clean_page"): "ingest/mojibake.py (via clean_page): see mixed_scripts/mojibake",
-    ("question_marks_between_hanzi", "mojibake"): "ingest/mojibake.py: 市? repeated gives 200 windows "
-    "per line, ~3 s a line; cap the total search work per text",
-    ("question_marks_between_hanzi", "clean_page"): "ingest/mojibake.py (via clean_page): see "
-    "question_marks_between_hanzi/mojibake",
-    ("run_of_newlines", "citations"): r"extract/citations.py _ATTACHMENT_LINE r'^\s*附件…' with re.M: "
-    r"\s* runs over every following newline from each line start (quadratic); use ^[ \t\u3000]*附件",
-    ("numbers_on_one_line", "citations"): "extract/docnumber.py leading_doc_number/_own_number_in_line: "
-    "_SPACES.sub over the whole line prefix for every number on a one-line head (quadratic); "
-    "return False when len(head.strip()) > 12 before the sub",
-    ("numbers_on_one_line", "docinfo"): "extract/docnumber.py leading_doc_number: see numbers_on_one_line/citations",
-    ("number_then_blanks", "citations"): r"extract/docnumber.py _OWN_LINE_TAIL '^[\s)）\]】]*(?:签发人…)?\s*$': "
-    r"two adjacent quantifiers over \s backtrack O(n^2) on a run of blanks; drop the outer \s* "
-    r"(put it inside the 签发人 group) or match tail[:64]",
-    ("number_then_blanks", "docinfo"): "extract/docnumber.py _OWN_LINE_TAIL: see number_then_blanks/citations",
-    ("number_then_blanks", "clean_page"): r"ingest/clean.py EDGE_SPACE '[^\S\n]+$' (re.M) retries from "
-    r"every blank of a run that does not end the line (quadratic: 40,000 blanks = 10 s); "
-    r"use (?<![^\S\n])[^\S\n]+$",
-    ("blanks_inside_a_line", "clean_page"): "ingest/clean.py EDGE_SPACE: see number_then_blanks/clean_page",
-    ("blanks_inside_a_line", "docinfo"): r"extract/docinfo.py _signature (line 392): "
-    r"'^(?P<names>[…\s、]+?)\s+(?P<date>…)$' lazy names with \s then \s+ is O(n^2) on a run of "
-    r"blanks; only try it on lines of <= 100 characters, or take \s out of names",
-}
+SLOW: dict = {}
 
 # Seconds one finder may take on one text (the slowest legitimate case here
 # takes ~1.5 s on a 2-core CI runner).  Hitting it kills the worker.
