@@ -966,3 +966,36 @@ def find_mojibake_repairs(text: str) -> list[Repair]:
                 repairs.append(r)
                 done_to = r.end
     return repairs
+
+
+def farm_decode(data: bytes) -> str:
+    """Decode GBK the way the damaged pages were decoded (measured on seed 001):
+    the damage model the tests and benchmarks/mojibake_synthetic.py rely on.
+
+    Pairs in GB18030's private-use area vanish, full-width ASCII comes out as
+    ASCII, and a lead byte before an invalid second byte is one ``?`` that
+    swallows that byte.
+    """
+    out, i = [], 0
+    while i < len(data):
+        x = data[i]
+        if x < 0x80:
+            out.append(chr(x))
+            i += 1
+            continue
+        if i + 1 >= len(data):
+            out.append("?")
+            break
+        try:
+            ch = data[i:i + 2].decode("gb18030")
+        except UnicodeDecodeError:
+            out.append("?")
+            i += 2
+            continue
+        i += 2
+        if "\ue000" <= ch <= "\uf8ff":
+            continue
+        if "\uff01" <= ch <= "\uff5e":
+            ch = chr(ord(ch) - 0xFEE0)
+        out.append(ch)
+    return "".join(out)

@@ -9,52 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.mojibake import MARK, Repair, find_mojibake_repairs
+from ingest.mojibake import MARK, Repair, farm_decode, find_mojibake_repairs
+from tests.helpers import apply_proposals
 
 GOLDEN = Path(__file__).parent / "golden" / "mojibake"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def replay(text: str, repairs: list[Repair]) -> str:
-    out, pos = [], 0
-    for r in repairs:
-        out.append(text[pos:r.start])
-        out.append(r.replacement)
-        pos = r.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def farm_decode(data: bytes) -> str:
-    """Decode GBK the way the damaged pages were decoded (measured on seed 001).
-
-    Pairs in GB18030's private-use area vanish, full-width ASCII comes out as
-    ASCII, and a lead byte before an invalid second byte is one ``?`` that
-    swallows that byte.
-    """
-    out, i = [], 0
-    while i < len(data):
-        x = data[i]
-        if x < 0x80:
-            out.append(chr(x))
-            i += 1
-            continue
-        if i + 1 >= len(data):
-            out.append("?")
-            break
-        try:
-            ch = data[i:i + 2].decode("gb18030")
-        except UnicodeDecodeError:
-            out.append("?")
-            i += 2
-            continue
-        i += 2
-        if "\ue000" <= ch <= "\uf8ff":
-            continue
-        if "\uff01" <= ch <= "\uff5e":
-            ch = chr(ord(ch) - 0xFEE0)
-        out.append(ch)
-    return "".join(out)
+    return apply_proposals(text, [(r.start, r.end, r.replacement) for r in repairs])
 
 
 def _cases():
