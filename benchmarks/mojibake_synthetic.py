@@ -30,6 +30,7 @@ import unicodedata
 import opencc
 from pypinyin import Style, pinyin
 
+from ingest.edits import apply_proposals
 from ingest.mojibake import MARK, farm_decode, find_mojibake_repairs
 
 GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
@@ -124,11 +125,8 @@ def main() -> None:
         started = time.perf_counter()
         repairs = find_mojibake_repairs(text)
         seconds += time.perf_counter() - started
-        out, pos = [], 0
-        for r in repairs:
-            out += [text[pos:r.start], r.replacement]
-            pos = r.end
-        got, want = folded(GLOSS.sub("", "".join(out) + text[pos:])), folded(clean)
+        repaired = apply_proposals(text, [(r.start, r.end, r.replacement) for r in repairs])
+        got, want = folded(GLOSS.sub("", repaired)), folded(clean)
         if got == want:
             verdict = "exact"
         elif not repairs:

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from ingest.convert import conversions_and_script, to_simplified
 from ingest.despin import despin
-from ingest.edits import EditLog, Proposal
+from ingest.edits import EditLog, Proposal, apply_proposals
 from ingest.mojibake import find_mojibake_repairs
-from ingest.pinyin import GLOSS, find_glosses, is_gloss
+from ingest.pinyin import find_glosses
 from ingest.spam import find_spam
 from policykb.records import Edit, Page
 
@@ -130,8 +130,7 @@ def _disjoint(proposals: list[Proposal]) -> list[Proposal]:
 
 def clean_meta_value(value: str) -> str:
     """A metadata value as a field: glosses out, simplified, trimmed."""
-    value = GLOSS.sub(lambda m: m.group("char") if is_gloss(m.group("char"), m.group("syllable"))
-                      else m.group(), value)
+    value = apply_proposals(value, find_glosses(value))
     return to_simplified(INVISIBLE.sub("", value)).strip(" \t\r\n\u3000\xa0|:：")
 
 

@@ -226,7 +226,8 @@ def despin(text: str) -> Despin:
     >>> result = despin("积极打造兼具东说念主才培养、促进产业经济高质料发展功能的省级市域产教连系体,建成300个傍边世界性实践中心")
     >>> result.spun, result.telltales
     (True, 4)
-    >>> apply_edits("积极打造兼具东说念主才培养、促进产业经济高质料发展功能的省级市域产教连系体,建成300个傍边世界性实践中心", result.edits)
+    >>> from ingest.edits import apply_proposals
+    >>> apply_proposals("积极打造兼具东说念主才培养、促进产业经济高质料发展功能的省级市域产教连系体,建成300个傍边世界性实践中心", result.edits)
     '积极打造兼具人才培养、促进产业经济高质量发展功能的省级市域产教联合体,建成300个左右全国性实践中心'
     >>> despin("开发区管委会负责区内工作。").edits
     ()
@@ -243,22 +244,6 @@ def despin(text: str) -> Despin:
     edits = tuple((match.start(), match.end(), rules[match.group()].original)
                   for match in compiled.everything.finditer(text))
     return Despin(True, confidence, len(hits), edits, distinct, round(density, 3))
-
-
-def apply_edits(text: str, edits: tuple[tuple[int, int, str], ...]) -> str:
-    """``text`` with sorted, non-overlapping ``(start, end, replacement)`` edits applied.
-
-    >>> apply_edits("要左右一哄而起", ((1, 3, "避免"),))
-    '要避免一哄而起'
-    """
-    parts: list[str] = []
-    position = 0
-    for start, end, replacement in edits:
-        parts.append(text[position:start])
-        parts.append(replacement)
-        position = end
-    parts.append(text[position:])
-    return "".join(parts)
 
 
 def as_edits(text: str, result: Despin, offset: int = 0) -> tuple[Edit, ...]:

@@ -190,6 +190,15 @@ def _compose(text: str, lo: int, hi: int, group: list[Proposal]) -> Proposal:
     return (lo, hi, "".join(parts))
 
 
+def apply_proposals(text: str, proposals: Iterable[Proposal]) -> str:
+    """``text`` with sorted, non-overlapping (start, end, replacement) edits applied.
+
+    >>> apply_proposals("要左右一哄而起", [(1, 3, "避免")])
+    '要避免一哄而起'
+    """
+    return _compose(text, 0, len(text), list(proposals))[2]
+
+
 def replay(raw: str, edits: Iterable[Edit]) -> str:
     """Rebuild the body from the raw text and its edits.
 
@@ -225,4 +234,4 @@ def runs_of_changes(before: str, after: str) -> list[Proposal]:
     return out
 
 
-__all__ = ["EditLog", "EditError", "Proposal", "replay", "runs_of_changes"]
+__all__ = ["EditLog", "EditError", "Proposal", "apply_proposals", "replay", "runs_of_changes"]

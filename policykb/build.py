@@ -120,6 +120,12 @@ def _alarm(signum, frame):
     raise FileTimeout(f"took longer than the {FILE_TIME_BUDGET:g} s budget for one file")
 
 
+def _failed(rel: str, data: bytes | None, reason: str) -> SourceResult:
+    """A file whose processing was cut short: only its bytes are known."""
+    return SourceResult(rel, hashlib.sha256(data).hexdigest() if data else None,
+                        len(data) if data else None, reason)
+
+
 def _process(job: tuple[Path, str, bytes | None, CleanOptions]) -> SourceResult:
     path, rel, data, options = job
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -127,8 +133,7 @@ def _process(job: tuple[Path, str, bytes | None, CleanOptions]) -> SourceResult:
     try:
         return process_source(path, rel, options, data)
     except FileTimeout as e:
-        return SourceResult(rel, hashlib.sha256(data).hexdigest() if data else None,
-                            len(data) if data else None, str(e))
+        return _failed(rel, data, str(e))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -151,8 +156,7 @@ def process_all(jobs: list, workers: int) -> list[SourceResult]:
                                initializer=_warm):
         if isinstance(outcome, (JobTimeout, JobCrash, JobError)):
             _, rel, data, _ = jobs[i]
-            outcome = SourceResult(rel, hashlib.sha256(data).hexdigest() if data else None,
-                                   len(data) if data else None, outcome.reason)
+            outcome = _failed(rel, data, outcome.reason)
         results[i] = outcome
     return results
 

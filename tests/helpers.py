@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-
-def apply_proposals(text: str, proposals) -> str:
-    """``text`` with sorted, non-overlapping (start, end, replacement) edits applied."""
-    out, pos = [], 0
-    for start, end, replacement in proposals:
-        out += [text[pos:start], replacement]
-        pos = end
-    return "".join(out) + text[pos:]
+from ingest.edits import apply_proposals  # noqa: F401  (re-exported for the tests)
 
 
 def record_matches(record, want: dict, text: str) -> bool:

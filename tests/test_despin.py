@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ingest.edits import apply_proposals
 from ingest.despin import (
     MIN_DISTINCT,
     Despin,
     SpinTableError,
-    apply_edits,
     as_edits,
     despin,
     load_table,
@@ -48,7 +48,7 @@ def test_golden_case(path):
     case = json.loads(path.read_text(encoding="utf-8"))
     result = despin(case["input"])
     assert result.spun is case["spun"], case["note"]
-    assert apply_edits(case["input"], result.edits) == case["expected"], case["note"]
+    assert apply_proposals(case["input"], result.edits) == case["expected"], case["note"]
     if not case["spun"]:
         assert result.edits == ()
 
@@ -57,7 +57,7 @@ def test_seed_004_body_strings_after_reversal():
     gold = json.loads((SHARED / "gold" / "004_adde8a28fb3f8192.json").read_text(encoding="utf-8"))
     text = SPUN_SEED.read_text(encoding="utf-8")
     result = despin(text)
-    body = _norm(apply_edits(text, result.edits))
+    body = _norm(apply_proposals(text, result.edits))
     assert result.spun and result.confidence > 0.99
     for wanted in gold["body_contains"]:
         assert _norm(wanted) in body, wanted
@@ -70,7 +70,7 @@ def test_seed_004_body_strings_after_reversal():
 
 def test_reversed_seed_004_has_no_telltales_left():
     text = SPUN_SEED.read_text(encoding="utf-8")
-    again = despin(apply_edits(text, despin(text).edits))
+    again = despin(apply_proposals(text, despin(text).edits))
     assert again.telltales == 0 and not again.spun
 
 
@@ -133,7 +133,7 @@ def test_table_shape():
 
 def test_low_confidence_rows_are_not_applied():
     text = "熟悉部东说念主才质料擢升,省级党委熟悉责任指导小组,审核推选。"
-    body = apply_edits(text, despin(text).edits)
+    body = apply_proposals(text, despin(text).edits)
     assert "指导小组" in body and "推选" in body
 
 
