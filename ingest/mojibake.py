@@ -579,9 +579,14 @@ def _best(w: "_Window", h: _Hyp, cands: tuple,
     all (their bytes then lead to different readings).
     """
     recent = _recent_keys(h)
-    scored = [(_doc_mix(w, h.key, c[3], _word_cost(recent, h.key2, h.key, c[0], c[3])),
+    scored = [(_word_cost(recent, h.key2, h.key, c[0], c[3]),
                c if not c[0].isspace() else c[:3] + (h.key,))
               for c in cands[:_SCORED]]
+    n = w.seen_before(h.key)
+    if n <= 0:  # the notice says nothing after this character: all alike
+        scored = [(cost + _LOG_KEEP, c) for cost, c in scored]
+    else:
+        scored = [(_mixed(cost, w.seen(h.key + c[3]) / n), c) for cost, c in scored]
     scored.sort(key=lambda x: -x[0])
     if not variants:
         seen: set = set()
@@ -872,7 +877,11 @@ def _doc_mix(w: "_Window", prev_key: str, key: str, cost: float) -> float:
     n = w.seen_before(prev_key)
     if n <= 0:
         return cost + _LOG_KEEP
-    return math.log((1 - _DOC_WEIGHT) * math.exp(cost) + _DOC_WEIGHT * w.seen(prev_key + key) / n)
+    return _mixed(cost, w.seen(prev_key + key) / n)
+
+
+def _mixed(cost: float, p_notice: float) -> float:
+    return math.log((1 - _DOC_WEIGHT) * math.exp(cost) + _DOC_WEIGHT * p_notice)
 
 
 _LOG_KEEP = math.log(1 - _DOC_WEIGHT)
