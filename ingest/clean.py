@@ -42,6 +42,9 @@ INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 # The lookbehind lets only the first blank of a run start a trailing match:
 # without it each blank of a run inside a line retries to its end (quadratic).
 EDGE_SPACE = re.compile(r"^[^\S\n]+|(?<![^\S\n])[^\S\n]+$", re.M)
+# A line that is empty once stripped (\s is what str.strip removes), up to
+# the line break that ends it.
+BLANK_LINE = re.compile(r"^[^\S\n]*+(?=\n)", re.M)
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,7 @@ def find_blank_space(text: str) -> list[Proposal]:
     """Indentation, trailing blanks and empty lines."""
     out: list[Proposal] = [(m.start(), m.end(), "") for m in EDGE_SPACE.finditer(text)]
     # Empty (after stripping) lines: delete the line break that ends them.
-    pos = 0
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip() and i < len(lines) - 1:
-            out.append((pos + len(line), pos + len(line) + 1, ""))
-        pos += len(line) + 1
+    out += [(m.end(), m.end() + 1, "") for m in BLANK_LINE.finditer(text)]
     if text.endswith("\n"):
         out.append((len(text) - 1, len(text), ""))
     return _disjoint(out)
@@ -145,9 +143,7 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     """
     raw = "\n".join(line.text for line in page.lines)
     log = EditLog(raw)
-    # Applied last to first, so each deletion's raw positions still hold.
-    for start, end, replacement, kind in reversed(zone_deletions(page)):
-        log.apply([(start, end, replacement)], kind)
+    log.delete_raw((start, end, kind) for start, end, _, kind in zone_deletions(page))
     log.apply(find_invisible(log.text), "invisible")
     unrecovered = 0
     if options.repair_mojibake:

@@ -9,13 +9,17 @@ edits into clean ones.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 
-from ingest.edits import Proposal, runs_of_changes
+import numpy as np
+
+from ingest.edits import Proposal, code_points, runs_of_changes
 
 # Corner brackets are the traditional-script quotation marks; mainland text
 # uses curly quotes.  〔〕 are document-number brackets and stay.
 QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
+_HAS_QUOTE = re.compile("[「」『』]")
 
 # Share of CJK characters that t2s changes, above which a text is
 # traditional.  Measured on the bundled corpus: simplified pages stay under
@@ -44,10 +48,11 @@ def traditional_share(text: str, converted: str | None = None) -> float:
     converted = _t2s().convert(text) if converted is None else converted
     if len(converted) != len(text):
         return 1.0
-    cjk = sum("\u3400" <= ch <= "\u9fff" for ch in text)
+    codes = code_points(text)
+    cjk = int(np.count_nonzero((codes >= 0x3400) & (codes <= 0x9FFF)))
     if not cjk:
         return 0.0
-    changed = sum(a != b for a, b in zip(text, converted))
+    changed = int(np.count_nonzero(codes != code_points(converted)))
     return changed / cjk
 
 
@@ -66,7 +71,8 @@ def conversions_and_script(text: str) -> tuple[list[Proposal], bool]:
     traditional = traditional_share(text, converted) >= TRADITIONAL_SHARE
     if not traditional:
         converted = text
-    converted = converted.translate(QUOTES)
+    if _HAS_QUOTE.search(converted):  # translate() reads every character through a dict
+        converted = converted.translate(QUOTES)
     if len(converted) == len(text):
         return runs_of_changes(text, converted), traditional
     # Phrase conversions that change length are rare; diff line by line so

@@ -60,15 +60,27 @@ def declared_charset(data: bytes) -> str | None:
     return _ALIASES.get(name, name)
 
 
-_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=1)
+def _common_run() -> re.Pattern:
+    """Runs of common CJK characters (one regex class: counting runs, not
+    characters one by one, is what keeps scoring cheap)."""
+    chars = sorted(c for c in _common_chars() if _CJK.fullmatch(c))
+    return re.compile("[" + "".join(map(re.escape, chars)) + "]+")
 
 
 def common_share(text: str) -> float:
     """Share of CJK characters that are common ones (1.0 when there are none)."""
-    cjk = _CJK.findall(text)
+    cjk = sum(map(len, _CJK.findall(text)))
     if not cjk:
         return 1.0
-    return sum(map(_common_chars().__contains__, cjk)) / len(cjk)
+    return sum(map(len, _common_run().findall(text))) / cjk
+
+
+# Bytes below 9 and from 14 to 31: control characters that are not blanks.
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -76,7 +88,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:65536]
     if b"\x00" in head:
         return True
-    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.05
 
 
@@ -110,7 +122,7 @@ def decode(data: bytes) -> Decoded:
         except UnicodeDecodeError as e:
             failures.append(f"{name} at byte {e.start}")
             continue
-        if name == "utf-8" and not any(b >= 0x80 for b in data[:1_000_000]):
+        if name == "utf-8" and data[:1_000_000].isascii():
             # Pure ASCII: nothing to choose between.
             return Decoded(text, "utf-8", declared)
         share = common_share(text[:20000])

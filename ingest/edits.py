@@ -14,6 +14,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from policykb.records import Edit
 
 Proposal = tuple[int, int, str]  # (start, end, replacement) in the current text
@@ -117,6 +119,32 @@ class EditLog:
             i, cut = i + 1, 0
         self._segments = out
 
+    def delete_raw(self, spans: Iterable[tuple[int, int, str]]) -> None:
+        """Delete raw-text spans ``(start, end, kind)``, sorted and disjoint,
+        from a log no edit has touched yet: the segments ``apply`` would
+        leave after one call per span, made in one pass (page zoning deletes
+        hundreds of lines of a long page, and each call walks every segment).
+
+        >>> log = EditLog("ab\\ncd\\nef")
+        >>> log.delete_raw([(0, 3, "boilerplate"), (6, 8, "spam")])
+        >>> log.text, [(e.kind, e.original) for e in log.edits()]
+        ('cd\\n', [('boilerplate', 'ab\\n'), ('spam', 'ef')])
+        """
+        if len(self._segments) > 1 or self._segments and self._segments[0].kind is not None:
+            raise EditError("delete_raw needs a log no edit has touched yet")
+        out: list[_Segment] = []
+        pos = 0
+        for start, end, kind in spans:
+            if not (pos <= start < end <= len(self.raw)):
+                raise EditError(f"span ({start}, {end}) overlaps or is outside a text of {len(self.raw)} characters")
+            if start > pos:
+                out.append(_Segment(pos, start, self.raw[pos:start], None))
+            out.append(_Segment(start, end, "", _merge_labels(kind)))
+            pos = end
+        if pos < len(self.raw):
+            out.append(_Segment(pos, len(self.raw), self.raw[pos:], None))
+        self._segments = out
+
     def _widen(self, proposals: list[Proposal], starts: list[int]) -> list[Proposal]:
         """Stretch edits that cut into an earlier replacement to cover it whole,
         merging edits that then overlap, so a raw span is never split."""
@@ -216,22 +244,27 @@ def replay(raw: str, edits: Iterable[Edit]) -> str:
     return "".join(parts)
 
 
+def code_points(text: str) -> np.ndarray:
+    """The characters of ``text`` as an array of code points (lone surrogates
+    included), for comparing long strings position by position in C."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
 def runs_of_changes(before: str, after: str) -> list[Proposal]:
     """Edits turning ``before`` into ``after`` when both have the same length,
-    one per run of changed characters (a character-for-character conversion)."""
+    one per run of changed characters (a character-for-character conversion).
+
+    >>> runs_of_changes("發展中國", "发展中国")
+    [(0, 1, '发'), (3, 4, '国')]
+    """
     assert len(before) == len(after)
-    out: list[Proposal] = []
-    i, n = 0, len(before)
-    while i < n:
-        if before[i] == after[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and before[j] != after[j]:
-            j += 1
-        out.append((i, j, after[i:j]))
-        i = j
-    return out
+    if before == after:
+        return []
+    # A character loop here cost a quarter of cleaning on long laws.
+    changed = (code_points(before) != code_points(after)).view(np.int8)
+    steps = np.diff(changed, prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(steps == 1).tolist(), np.flatnonzero(steps == -1).tolist()
+    return [(i, j, after[i:j]) for i, j in zip(starts, ends)]
 
 
 __all__ = ["EditLog", "EditError", "Proposal", "apply_proposals", "replay", "runs_of_changes"]

@@ -21,6 +21,7 @@ class SpamRule:
     strength: str  # strong, weak
     pattern: re.Pattern
     why: str
+    needs: tuple[str, ...] = ()  # one of these is in every match (none: no prefilter)
 
 
 @lru_cache(maxsize=1)
@@ -30,14 +31,17 @@ def spam_rules() -> tuple[SpamRule, ...]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        strength, pattern, why = line.split("\t")
-        rules.append(SpamRule(strength, re.compile(pattern), why))
+        strength, pattern, why, *needs = line.split("\t")
+        rules.append(SpamRule(strength, re.compile(pattern), why,
+                              tuple(w for w in needs[0].split("|") if w) if needs else ()))
     return tuple(rules)
 
 
 def _non_overlapping(text: str, rules) -> list[Proposal]:
     taken: list[tuple[int, int]] = []
     for rule in rules:
+        if rule.needs and not any(word in text for word in rule.needs):
+            continue
         for m in rule.pattern.finditer(text):
             if m.end() > m.start() and not any(a < m.end() and m.start() < b for a, b in taken):
                 taken.append((m.start(), m.end()))
