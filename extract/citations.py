@@ -26,6 +26,7 @@ from functools import lru_cache
 from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 from policykb.records import Citation
 
+from extract.scan import finditer_from
 from extract.tables import rows
 
 # Longest title seen in the development pages is about 90 characters (a 关于印
@@ -42,6 +43,7 @@ _CLAUSE_END = "。！？!?；;，,\n"
 
 
 
+@lru_cache(maxsize=1)
 def _not_document_suffixes() -> tuple[str, ...]:
     return tuple(r[0] for r in rows("citation_not_documents.tsv"))
 
@@ -52,6 +54,9 @@ def _relation_cues() -> tuple[tuple[str, str, str], ...]:
 
 # --------------------------------------------------------------------------
 # Finding
+
+
+_TITLE_EVENTS = re.compile("[《》\n]")
 
 
 def title_spans(text: str) -> list[tuple[int, int]]:
@@ -74,7 +79,11 @@ def title_spans(text: str) -> list[tuple[int, int]]:
         stack.clear()
         pending.clear()
 
-    for pos, ch in enumerate(text):
+    # Only 《, 》 and line breaks change anything: visit those.  A title too
+    # long to close is dropped at the next of them instead of at the very
+    # character where it became too long, which leaves the same spans.
+    for m in _TITLE_EVENTS.finditer(text):
+        pos, ch = m.start(), m.group()
         if stack and (ch == "\n" or pos - stack[0] > MAX_TITLE):
             abandon()
         if ch == "《":
@@ -147,10 +156,15 @@ def _attachment_names(text: str) -> set[str]:
 
 def _is_bare_type_word(name: str) -> bool:
     """《通知》, 《意见》, 《实施办法》: a short name for a document, never a title."""
+    core = name[1:] if name.startswith("本") else name
+    return core in _type_words()
+
+
+@lru_cache(maxsize=1)
+def _type_words() -> frozenset[str]:
     from extract.docinfo import _doc_types  # the 文种 table lives there
 
-    core = name[1:] if name.startswith("本") else name
-    return any(core == suffix for suffix, _ in _doc_types())
+    return frozenset(suffix for suffix, _ in _doc_types())
 
 
 def _is_alias(text: str, start: int) -> bool:
@@ -159,6 +173,7 @@ def _is_alias(text: str, start: int) -> bool:
 
 
 _ISSUE_VERB = re.compile(r"(?:现将|现予|现)?(?:印发给你们|印发你们|予以印发|印发给|现印发|予印发)")
+_ISSUE_VERB_FIRST = re.compile("[现印予]")  # where an _ISSUE_VERB match can start
 _HEADING_LINES = 3
 
 
@@ -179,7 +194,7 @@ def _issued_titles(text: str, titles: list[tuple[int, int]]) -> set[str]:
     for s, e in titles:
         if s < heading_end and text[max(0, s - 2):s] == "印发" and "转发" not in text[max(0, s - 12):s]:
             issued.add(clean_title(text[s:e]))
-    for m in _ISSUE_VERB.finditer(text):
+    for m in finditer_from(_ISSUE_VERB, _ISSUE_VERB_FIRST, text):
         sentence_start = max(text.rfind(c, 0, m.start()) for c in _SENTENCE_END) + 1
         before = [(s, e) for s, e in titles if sentence_start <= s and e <= m.start()]
         if before and "转发" not in text[before[-1][1]:m.start()]:

@@ -40,6 +40,7 @@ from extract.numbers import (
     sentence_around,
     sentence_spans,
 )
+from extract.scan import finditer_from
 from extract.tables import alternation, words_by_role
 from policykb.records import Deadline, ExtractContext
 
@@ -52,6 +53,7 @@ _DATE = re.compile(
     r"|(?P<cy>[〇零一二三四五六七八九]{4})年(?:(?P<cm>[一二三四五六七八九十]{1,2})月(?:(?P<cd>[一二三四五六七八九十]{1,3})日)?)?"
     r"|(?<![0-9])(?P<m2>[0-9]{1,2})[ ]?月(?:[ ]?(?P<d2>[0-9]{1,2})[ ]?[日号]|(?P<mend2>底|末))"
 )
+_DATE_FIRST = re.compile("[0-9〇零一二三四五六七八九]")  # where a _DATE match can start
 _DAY_ONLY = re.compile(r"(?P<d>[0-9]{1,2})[ ]?[日号]")
 
 # What follows a date says what it is.  Order matters: 起施行 before 起.
@@ -73,6 +75,9 @@ _VALIDITY = re.compile(
     r"有效期(?:为|是)?[ ]?(?P<n>[0-9]{1,2}|[一二两三四五六七八九十]{1,2})[ ]?(?P<u>年|个月)"
     r"|(?<=[起,，])(?:试行|暂行)(?:期)?(?:为)?[ ]?(?P<n2>[0-9]{1,2}|[一二两三四五六七八九十]{1,2})[ ]?(?P<u2>年)"
 )
+# Where matches of the two patterns above can start (keep in step with them).
+_RELATIVE_EFFECT_FIRST = re.compile("[自从本发公印下颁签即]")
+_VALIDITY_FIRST = re.compile("[有试暂]")
 _FROM_YEAR = re.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})[ ]?年(?:度)?(?:起|开始)")
 _EVERY_YEAR = re.compile(r"每年(?:的)?(?:[ ]?于)?[ ]?$")
 # 每年度补贴申请截止日期为9月30日: 每年 earlier in the clause of a date
@@ -147,7 +152,7 @@ def dates(text: str) -> list[DateExpr]:
     [(2023, None, None), (None, 12, 15)]
     """
     out = []
-    for m in _DATE.finditer(text):
+    for m in finditer_from(_DATE, _DATE_FIRST, text):
         g = m.groupdict()
         if g["y"]:
             end_of = "month" if g["mend"] else ("year" if g["yend"] else None)
@@ -460,13 +465,13 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             add(kind, "once", date, None, None, d.start, d.end if d is not last else marker_end, action)
 
     # 自发布之日起施行: the effective date is the document's own.
-    for m in _RELATIVE_EFFECT.finditer(masked):
+    for m in finditer_from(_RELATIVE_EFFECT, _RELATIVE_EFFECT_FIRST, masked):
         s_start, s_end = sentence_of(m.start())
         verb = m.group("v") or m.group("v2")
         add("effective", "once", _ctx_date(ctx, m.group("ev")), None, None, m.start(), m.end(),
             _effect_action(masked, s_start, m.start("ev") if m.group("ev") else m.start(), verb))
     # 有效期5年: counted from the effective date before it, else publication.
-    for m in _VALIDITY.finditer(masked):
+    for m in finditer_from(_VALIDITY, _VALIDITY_FIRST, masked):
         s_start, s_end = sentence_of(m.start())
         pre = masked[max(s_start, m.start() - 30):m.start()]
         if pre.endswith(("的", "证", "证件", "证书", "许可")) or masked[m.end():m.end() + 1] == "的":

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extract.scan import sub_from
 from extract.tables import rows
 
 
@@ -64,6 +65,7 @@ def parse_arabic(s: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=1 << 12)  # the same numerals (第一, 二十) come back in every law
 def parse_chinese(s: str) -> float | None:
     """A Chinese numeral as a number, or None when it is not one exact value.
 
@@ -203,8 +205,15 @@ def _unit_lengths() -> tuple[int, ...]:
     return tuple(sorted({len(u) for u in units()}, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _unit_first_chars() -> frozenset[str]:
+    return frozenset(u[0] for u in units() if u)
+
+
 def unit_at(text: str, pos: int) -> Unit | None:
     """The longest unit written at ``text[pos:]`` (个月 before 个), or None."""
+    if text[pos:pos + 1] not in _unit_first_chars():
+        return None  # asked after every number: most are followed by no unit
     table = units()
     for n in _unit_lengths():
         unit = table.get(text[pos:pos + n])
@@ -223,7 +232,17 @@ def _qualifier_index() -> dict[str, tuple[dict[str, Qualifier], tuple[int, ...]]
     return index
 
 
+@lru_cache(maxsize=1)
+def _qualifier_edges() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per position: the first and the last characters of its written forms."""
+    return {pos: (frozenset(t[0] for t in table if t), frozenset(t[-1] for t in table if t))
+            for pos, (table, _) in _qualifier_index().items()}
+
+
 def _qualifier_at(position: str, text: str, pos: int, ending: bool) -> Qualifier | None:
+    firsts, lasts = _qualifier_edges()[position]
+    if (text[pos - 1:pos] not in lasts) if ending else (text[pos:pos + 1] not in firsts):
+        return None
     table, lengths = _qualifier_index()[position]
     for n in lengths:
         word = text[pos - n:pos] if ending else text[pos:pos + n]
@@ -271,17 +290,21 @@ _MASKS = [
     r"(?<![0-9])[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?+(?![0-9])",
 ]
 MASK_RE = re.compile("|".join(f"(?:{p})" for p in _MASKS))
+# Every character a match of _MASKS can start with (keep in step with it).
+MASK_FIRST = re.compile(r"[〔\[［【(（第0-9A-Za-z._%+\-]")
 MASK_CHAR = "#"
 
 
+@lru_cache(maxsize=2)
 def mask_non_quantities(text: str) -> str:
     """Replace document numbers, phone numbers, addresses and clock times by
     ``#`` of the same length, so neither finder reads them as numbers.
+    (Targets and deadlines both mask the same body: the last two are kept.)
 
     >>> mask_non_quantities("(教职成厅函〔2023〕15号)")
     '(教职成厅函#########)'
     """
-    return MASK_RE.sub(lambda m: MASK_CHAR * (m.end() - m.start()), text)
+    return sub_from(MASK_RE, MASK_FIRST, lambda m: MASK_CHAR * (m.end() - m.start()), text)
 
 
 # --- sentences ----------------------------------------------------------------
@@ -298,6 +321,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[s:e] for s, e in sentence_spans(t)]
     ['一、要求', '到2025年,建成30个。', '培育10家;']
     """
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=2)  # targets and deadlines both split the same body
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     for m in _SENTENCE.finditer(text):
         s, e = m.start(), m.end()
@@ -307,7 +335,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             e -= 1
         if s < e:
             spans.append((s, e))
-    return spans
+    return tuple(spans)
 
 
 # A sentence longer than this either side of a match is cut there: it keeps

@@ -128,6 +128,10 @@ def load_pipeline() -> Language:
     ['policykb_docinfo', 'policykb_citations']
     """
     nlp = spacy.blank("zh")
+    # No component reads a token's lexical attributes (norm, shape, like_num
+    # …); computing them for every new word was a third of building the Doc
+    # in a fresh worker.  Tokens keep their text and offsets.
+    nlp.vocab.lex_attr_getters = {}
     for name in PIPES:
         nlp.add_pipe(name)
     return nlp

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract import agencies, regions
 from policykb.records import ExtractContext, Responsibility
@@ -88,6 +89,7 @@ _ENUM = re.compile(
     r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[.、．](?!\d)|[①-⑳])[ \t\u3000]*")
 MAX_HEADING = 40
 _CLAUSE_END = "。！？；;!?\n"
+_CLAUSE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 _GROUP_SEPS = "，,；;。\n"
 _ITEM_SEPS = "、/／"
 _OPEN, _CLOSE = "（(", "）)"
@@ -710,14 +712,24 @@ def _subject_agency(subject: str, ctx: ExtractContext) -> str | None:
     """The subject if it names an agency (or 我部, meaning the issuer)."""
     if subject in _SELF:
         return subject if ctx.issuer else None
-    if not re.fullmatch(r"[\u4e00-\u9fff、（）()]{2,%d}" % MAX_SUBJECT, subject):
+    return _named_agency(subject, ctx.region)
+
+
+_SUBJECT = re.compile(r"[\u4e00-\u9fff、（）()]{2,%d}" % MAX_SUBJECT)
+
+
+# The same few subjects (各地, 县级以上人民政府, 国务院 …) come back in every
+# clause of a law; the agency tables answer each once per region.
+@lru_cache(maxsize=1 << 14)
+def _named_agency(subject: str, region: str | None) -> str | None:
+    if not _SUBJECT.fullmatch(subject):
         return None
-    if regions.central_at(subject) and agencies.canonical_agency(subject, ctx.region):
+    if regions.central_at(subject) and agencies.canonical_agency(subject, region):
         return subject
     if agencies.is_vague(subject):
         # 省级教育行政部门, 行业主管部门: a class of bodies, named as such.
         return subject if subject.endswith(("部门", "单位", "机构")) and not subject.startswith(("各地", "各级")) else None
-    if agencies.looks_like_agency(subject) and agencies.canonical_agency(subject, ctx.region):
+    if agencies.looks_like_agency(subject) and agencies.canonical_agency(subject, region):
         return subject
     return None
 
@@ -732,9 +744,8 @@ def find_duty_sentences(text: str, ctx: ExtractContext) -> list[Responsibility]:
     start = 0
     n = len(text)
     while start < n:
-        end = start
-        while end < n and text[end] not in _CLAUSE_END:
-            end += 1
+        stop = _CLAUSE_END_RE.search(text, start)
+        end = stop.start() if stop else n
         clause = text[start:end]
         m = _ENUM.match(clause)
         head = m.end() if m else 0

@@ -41,6 +41,7 @@ from extract.numbers import (
     unit_at,
     units,
 )
+from extract.scan import finditer_from
 from extract.tables import alternation, words_by_role
 from policykb.records import ExtractContext, Target
 
@@ -57,10 +58,13 @@ _YEAR_CUE = re.compile(
 )
 # A year named without a cue (2022年,全市…); earlier than the document's own
 # year it marks the sentence as a report of the past.
+# Characters a match of _YEAR_CUE can start with (keep in step with it).
+_YEAR_CUE_FIRST = re.compile("[到至力争计预目12“\"十]")
 _BARE_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[ ]?年(?!底|末|前|以前|之前|度?[0-9])")
 # 2025年,推动…: a year opening a clause is a plan year when it is not before
 # the document's own year (only used when that year is known).
 _OPENING_YEAR = re.compile(r"(?:^|(?<=[,，;；。\n：:]))[ ]?(?P<y>(?:19|20)[0-9]{2})[ ]?年(?=[,，]?[\u4e00-\u9fff])(?!度|底|末|前|以来|起|开始|以后)")
+_OPENING_YEAR_FIRST = re.compile("[ 12]")
 # Titles and short quotations: names and slogans, not targets.
 _QUOTED = re.compile(r"[《⟪〈][^《》⟪⟫〈〉\n]{0,80}+[》⟫〉]|“[^“”\n]{0,30}+”|\"[^\"\n]{0,30}+\"")
 # 每人每月1400元, 每户5万元: a rate, a parameter of the policy, not a target.
@@ -79,6 +83,8 @@ _YEAR_PHRASE = re.compile(r"^(?:到|至|力争|争取|计划|预计)?(?:到|在|
 _EVERY_PERIOD = re.compile(r"每(?:[0-9]{1,3}|[一二两三四五六七八九十半])?(?:个)?(?:年|月|季度|学年|学期|周)$")
 
 CLAUSE_BREAK = ",，;；。：:!！?？\n"
+_CLAUSE_BREAK_RE = re.compile(f"[{re.escape(CLAUSE_BREAK)}]")
+_DIGIT = re.compile("[0-9０-９]")  # where ARABIC_NUMBER can start
 SEGMENT_BREAK = CLAUSE_BREAK + "、（(《"
 RANGE_SEPARATORS = "至到-—－~～"
 
@@ -160,7 +166,7 @@ def _numbers(text: str) -> list[tuple[int, int, float | None, bool]]:
     A value of None marks an approximation (两三, 十几) so that its unit is
     not read as belonging to anything else."""
     found = []
-    for m in ARABIC_NUMBER.finditer(text):
+    for m in finditer_from(ARABIC_NUMBER, _DIGIT, text):
         found.append((m.start(), m.end(), parse_arabic(m.group()), False))
     for m in CHINESE_NUMBER.finditer(text):
         s, e = m.start(), m.end()
@@ -303,7 +309,7 @@ _SKIP_KINDS = {"max", "cond", "time_limit", "change", "index"}
 
 def _break_positions(text: str) -> list[int]:
     """Start of every clause: 0 and each position after a clause break."""
-    return [0] + [i + 1 for i, ch in enumerate(text) if ch in CLAUSE_BREAK]
+    return [0] + [m.end() for m in _CLAUSE_BREAK_RE.finditer(text)]
 
 
 def _clause(breaks: list[int], pos: int, n: int) -> tuple[int, int]:
@@ -477,10 +483,10 @@ def _doc_year(ctx: ExtractContext) -> int | None:
 def _year_cues(text: str, doc_year: int | None) -> list[tuple[int, int]]:
     out = []
     if doc_year is not None:
-        for m in _OPENING_YEAR.finditer(text):
+        for m in finditer_from(_OPENING_YEAR, _OPENING_YEAR_FIRST, text):
             if int(m.group("y")) >= doc_year:
                 out.append((m.start("y"), int(m.group("y"))))
-    for m in _YEAR_CUE.finditer(text):
+    for m in finditer_from(_YEAR_CUE, _YEAR_CUE_FIRST, text):
         if m.group("plan"):
             out.append((m.start(), PLAN_PERIODS[m.group("plan")]))
         else:
