@@ -772,7 +772,8 @@ def _walk_back(lines, zones0, out, a, known_titles, site_names=frozenset()) -> i
     """Zone lines before the core; returns the title line's index."""
     title = None
     first = next((i for i in range(a, len(lines)) if lines[i].key), None)
-    if first is not None and known_titles and similar_title(lines[first].key, known_titles):
+    if first is not None and known_titles and similar_title(lines[first].key, known_titles) \
+            and (zones0[first] != CHROME or lines[first].key in known_titles):
         # The core opens with the title: nothing above it is the notice.
         for i in range(a - 1, -1, -1):
             if lines[i].key:
