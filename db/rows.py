@@ -1,4 +1,9 @@
-"""Records as table rows: one function per table, no SQL."""
+"""Records as table rows: one function per table, no SQL.
+
+A build stages each source's rows as the source arrives (keyed by its path,
+with each record's position), and the document-level rows once mirrors are
+merged; ``db.store.BuildWriter`` assembles the final tables from them.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +19,44 @@ def _offsets(record) -> dict:
 
 
 def document_row(doc: DocumentRecord) -> dict:
-    clean = doc.primary.clean
+    """The merged fields of a document; the text columns come from its primary source (``text_row``)."""
     return {
-        "id": doc.id, "doc_number": doc.doc_number, "title": doc.title, "title_source": doc.title_source,
-        "issuer": doc.issuer, "doc_type": doc.doc_type, "written_date": doc.written_date,
-        "published_date": doc.published_date, "year": doc.year, "region": doc.region,
-        "validity": doc.validity, "repealed_by": doc.repealed_by, "source_count": len(doc.source_paths),
-        "traditional": int(clean.traditional), "spammed": int(clean.spammed),
+        "id": doc.id, "primary_path": doc.primary, "doc_number": doc.doc_number, "title": doc.title,
+        "title_source": doc.title_source, "issuer": doc.issuer, "doc_type": doc.doc_type,
+        "written_date": doc.written_date, "published_date": doc.published_date, "year": doc.year,
+        "region": doc.region, "validity": doc.validity, "repealed_by": doc.repealed_by,
+        "source_count": len(doc.source_paths),
+    }
+
+
+def text_row(result: SourceResult) -> dict:
+    """What a source would give its document: the texts and the cleaning flags."""
+    clean = result.clean
+    return {
+        "path": result.path, "traditional": int(clean.traditional), "spammed": int(clean.spammed),
         "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
         "edit_count": len(clean.edits), "body": clean.body, "raw_text": clean.raw_text,
     }
 
 
-def source_row(result: SourceResult, document_id: str | None, is_primary: bool) -> dict:
+def source_row(result: SourceResult, seq: int) -> dict:
+    """The source's row but for ``document_id`` and ``is_primary`` (known once mirrors are merged)."""
     side = result.sidecar
     return {
-        "path": result.path, "sha256": result.sha256, "size": result.size, "document_id": document_id,
-        "is_primary": int(is_primary), "encoding": result.encoding, "declared_encoding": result.declared_encoding,
+        "seq": seq, "path": result.path, "sha256": result.sha256, "size": result.size,
+        "encoding": result.encoding, "declared_encoding": result.declared_encoding,
         "status": result.status, "url": side.url, "fetched_at": side.fetched_at,
         "response_sha256": side.response_sha256, "http_status": side.http_status,
         "seconds": round(result.seconds, 4),
     }
+
+
+def member_row(doc: DocumentRecord, path: str) -> dict:
+    return {"path": path, "document_id": doc.id, "is_primary": int(path == doc.primary)}
+
+
+def primary_row(doc: DocumentRecord, index: int) -> dict:
+    return {"doc_index": index, "path": doc.primary, "id": doc.id}
 
 
 def issuer_rows(doc: DocumentRecord) -> Iterator[dict]:
@@ -42,42 +64,62 @@ def issuer_rows(doc: DocumentRecord) -> Iterator[dict]:
         yield {"document_id": doc.id, "position": position, "issuer": issuer}
 
 
-def citation_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for c, cited_id in doc.citations:
-        yield {"document_id": doc.id, "cited_doc_number": c.cited_doc_number, "cited_title": c.cited_title,
-               "cited_document_id": cited_id, "relation": c.relation, "sentence": c.sentence, **_offsets(c)}
+def citation_rows(result: SourceResult) -> Iterator[dict]:
+    for i, c in enumerate(result.extracted.citations):
+        yield {"path": result.path, "position": i, "cited_doc_number": c.cited_doc_number,
+               "cited_title": c.cited_title, "relation": c.relation, "sentence": c.sentence, **_offsets(c)}
 
 
-def target_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for t in doc.primary.extracted.targets:
-        yield {"document_id": doc.id, "year": t.year, "quantity": t.quantity, "quantity_max": t.quantity_max,
-               "unit": t.unit, "qualifier": t.qualifier, "object": t.object, "sentence": t.sentence,
-               **_offsets(t)}
+def target_rows(result: SourceResult) -> Iterator[dict]:
+    for i, t in enumerate(result.extracted.targets):
+        yield {"path": result.path, "position": i, "year": t.year, "quantity": t.quantity,
+               "quantity_max": t.quantity_max, "unit": t.unit, "qualifier": t.qualifier, "object": t.object,
+               "sentence": t.sentence, **_offsets(t)}
 
 
-def deadline_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for d in doc.primary.extracted.deadlines:
-        yield {"document_id": doc.id, "recurrence": d.recurrence, "date": d.date, "month_day": d.month_day,
-               "from_year": d.from_year, "kind": d.kind, "action": d.action, "sentence": d.sentence,
-               **_offsets(d)}
+def deadline_rows(result: SourceResult) -> Iterator[dict]:
+    for i, d in enumerate(result.extracted.deadlines):
+        yield {"path": result.path, "position": i, "recurrence": d.recurrence, "date": d.date,
+               "month_day": d.month_day, "from_year": d.from_year, "kind": d.kind, "action": d.action,
+               "sentence": d.sentence, **_offsets(d)}
 
 
-def responsibility_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for r in doc.primary.extracted.responsibilities:
-        yield {"document_id": doc.id, "row": r.row, "task": r.task, "content": r.content, "agency": r.agency,
-               "agency_canonical": r.agency_canonical, "role": r.role, "sentence": r.sentence, **_offsets(r)}
+def responsibility_rows(result: SourceResult) -> Iterator[dict]:
+    for i, r in enumerate(result.extracted.responsibilities):
+        yield {"path": result.path, "position": i, "row": r.row, "task": r.task, "content": r.content,
+               "agency": r.agency, "agency_canonical": r.agency_canonical, "role": r.role, "sentence": r.sentence,
+               **_offsets(r)}
 
 
-def duty_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for r in getattr(doc.primary.extracted, "duties", ()):
-        yield {"document_id": doc.id, "agency": r.agency, "agency_canonical": r.agency_canonical,
+def duty_rows(result: SourceResult) -> Iterator[dict]:
+    for i, r in enumerate(getattr(result.extracted, "duties", ())):
+        yield {"path": result.path, "position": i, "agency": r.agency, "agency_canonical": r.agency_canonical,
                "content": r.content, "sentence": r.sentence, **_offsets(r)}
 
 
-def edit_rows(doc: DocumentRecord) -> Iterator[dict]:
-    for e in doc.primary.clean.edits:
-        yield {"document_id": doc.id, "source_path": doc.primary.path, "kind": e.kind, "char_start": e.start,
-               "char_end": e.end, "original": e.original, "replacement": e.replacement, "note": e.note}
+def edit_rows(result: SourceResult) -> Iterator[dict]:
+    for i, e in enumerate(result.clean.edits):
+        yield {"path": result.path, "position": i, "kind": e.kind, "char_start": e.start, "char_end": e.end,
+               "original": e.original, "replacement": e.replacement, "note": e.note}
+
+
+# Per-source rows staged for every ok source: (staging table, rows).
+SOURCE_TABLES = (("texts", lambda r: [text_row(r)]), ("citations", citation_rows), ("targets", target_rows),
+                 ("deadlines", deadline_rows), ("responsibilities", responsibility_rows), ("duties", duty_rows),
+                 ("cleaning_edits", edit_rows))
+
+
+def staged_rows(result: SourceResult, seq: int) -> Iterator[tuple[str, dict]]:
+    """(staging table, row) for everything one source yields."""
+    yield "sources", source_row(result, seq)
+    if result.ok:
+        for table, make in SOURCE_TABLES:
+            for row in make(result):
+                yield table, row
+
+
+def cache_row(result: SourceResult, version: str, blob: bytes) -> dict:
+    return {"path": result.path, "sha256": result.sha256 or "", "version": version, "result": blob}
 
 
 def agency_row(agency: dict) -> dict:

@@ -1,7 +1,15 @@
 """From sources to documents: mirrors merged, titles filled, citations linked.
 
-Pure Python over ``SourceResult`` records; the database layer writes what
-this returns.
+Pure Python over small per-source summaries (``SourceSummary``: numbers,
+titles, dates, a damage score), so that a build of any size keeps only these
+in memory; the texts and extracted records wait in the database, which the
+caller reads through the functions passed in (``body_of``, the cited titles,
+the repeals).
+
+>>> docs = documents_from_summaries([SourceSummary("a.txt", "国办发〔2024〕1号", None, (0, 0.0, -9, "a.txt"),
+...                                                  "关于印发某办法的通知")], body_of=lambda path: "")
+>>> docs[0].id, docs[0].primary, docs[0].title
+('9af74aefa48f', 'a.txt', '关于印发某办法的通知')
 """
 
 from __future__ import annotations
@@ -11,9 +19,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Callable, Iterable
 
 from policykb.process import SourceResult
-from policykb.records import Citation
 
 # Two bodies under one document number are one notice when this share of
 # their 4-character shingles is shared.  Mirrors of the seeds share > 0.8;
@@ -24,9 +32,27 @@ DAMAGE_KINDS = ("mojibake", "despin", "spam")
 
 
 @dataclass(frozen=True)
+class SourceSummary:
+    """What merging needs to know of one ok source (a few hundred bytes)."""
+
+    path: str
+    doc_number: str | None
+    text_key: str | None  # hash of the normalised body, for a source without a number
+    damage: tuple  # see damage(): lower is better
+    title: str | None = None
+    issuers: tuple[str, ...] = ()
+    issuer: str | None = None
+    doc_type: str | None = None
+    written_date: str | None = None
+    published_date: str | None = None
+    region: str | None = None
+    status: str | None = None  # validity as the page states it
+
+
+@dataclass(frozen=True)
 class DocumentRecord:
     id: str
-    primary: SourceResult  # the source whose text is the body
+    primary: str  # path of the source whose text is the body
     source_paths: tuple[str, ...]
     doc_number: str | None
     title: str | None
@@ -39,7 +65,6 @@ class DocumentRecord:
     region: str | None
     validity: str | None  # what the page says (有效, 失效 …) or 已废止 when a document in the base repeals it
     repealed_by: str | None
-    citations: tuple[tuple[Citation, str | None], ...]  # with the cited document's id when in the base
 
     @property
     def year(self) -> int | None:
@@ -77,18 +102,28 @@ def damage(result: SourceResult) -> tuple:
     return (clean.unrecovered, repaired / max(len(clean.body), 1), -len(clean.body), result.path)
 
 
-def _groups(results: list[SourceResult]) -> dict[str, list[SourceResult]]:
-    groups: dict[str, list[SourceResult]] = defaultdict(list)
-    for r in sorted(results, key=lambda r: r.path):
-        info = r.extracted.docinfo
-        if info.doc_number:
-            key = f"num:{info.doc_number}"
+def summarise(result: SourceResult) -> SourceSummary:
+    """The summary of an ok source: everything merging and linking read of it."""
+    info = result.extracted.docinfo
+    text_key = None if info.doc_number else hashlib.sha1(normalised(result.clean.body).encode("utf-8")).hexdigest()
+    return SourceSummary(path=result.path, doc_number=info.doc_number, text_key=text_key, damage=damage(result),
+                         title=info.title, issuers=tuple(info.issuers or ()), issuer=info.issuer,
+                         doc_type=info.doc_type, written_date=info.written_date,
+                         published_date=info.published_date, region=info.region,
+                         status=getattr(info, "status", None))
+
+
+def _groups(summaries: Iterable[SourceSummary], body_of: Callable[[str], str]) -> dict[str, list[SourceSummary]]:
+    groups: dict[str, list[SourceSummary]] = defaultdict(list)
+    for s in sorted(summaries, key=lambda s: s.path):
+        if s.doc_number:
+            key = f"num:{s.doc_number}"
             # Same number but a different text: not a mirror; keep apart.
-            if groups[key] and similarity(groups[key][0].clean.body, r.clean.body) < MIRROR_SIMILARITY:
-                key = f"num:{info.doc_number}|{r.path}"
+            if groups[key] and similarity(body_of(groups[key][0].path), body_of(s.path)) < MIRROR_SIMILARITY:
+                key = f"num:{s.doc_number}|{s.path}"
         else:
-            key = "text:" + hashlib.sha1(normalised(r.clean.body).encode("utf-8")).hexdigest()
-        groups[key].append(r)
+            key = "text:" + s.text_key
+        groups[key].append(s)
     return groups
 
 
@@ -96,53 +131,85 @@ def _first(values):
     return next((v for v in values if v), None)
 
 
-def documents_from_sources(results: list[SourceResult]) -> list[DocumentRecord]:
-    """Merge mirrors into documents and link citations within the base."""
+def documents_from_summaries(summaries: Iterable[SourceSummary], body_of: Callable[[str], str]) -> list[DocumentRecord]:
+    """Mirrors merged into documents, in the order of their first source's path.
+
+    ``body_of(path)`` gives a source's clean body; it is asked only for
+    sources that share a document number with another."""
     docs: list[DocumentRecord] = []
-    for key, members in _groups([r for r in results if r.ok]).items():
-        members = sorted(members, key=damage)
-        primary = members[0]
-        infos = [m.extracted.docinfo for m in members]
-        title = _first(i.title for i in infos)
+    for key, members in _groups(summaries, body_of).items():
+        members = sorted(members, key=lambda s: s.damage)
+        title = _first(m.title for m in members)
         docs.append(DocumentRecord(
-            id=stable_id(key), primary=primary, source_paths=tuple(m.path for m in members),
-            doc_number=infos[0].doc_number, title=title, title_source="page" if title else None,
-            issuers=next((i.issuers for i in infos if i.issuers), ()), issuer=_first(i.issuer for i in infos),
-            doc_type=_first(i.doc_type for i in infos), written_date=_first(i.written_date for i in infos),
-            published_date=_first(i.published_date for i in infos), region=_first(i.region for i in infos),
-            validity=_first(getattr(i, "status", None) for i in infos), repealed_by=None,
-            citations=tuple((c, None) for c in primary.extracted.citations)))
-    return link(docs)
+            id=stable_id(key), primary=members[0].path, source_paths=tuple(m.path for m in members),
+            doc_number=members[0].doc_number, title=title, title_source="page" if title else None,
+            issuers=next((m.issuers for m in members if m.issuers), ()), issuer=_first(m.issuer for m in members),
+            doc_type=_first(m.doc_type for m in members), written_date=_first(m.written_date for m in members),
+            published_date=_first(m.published_date for m in members), region=_first(m.region for m in members),
+            validity=_first(m.status for m in members), repealed_by=None))
+    return docs
 
 
-def link(docs: list[DocumentRecord]) -> list[DocumentRecord]:
-    """Titles from citations elsewhere, citation targets, repeal status."""
-    cited_titles: dict[str, str] = {}
-    for doc in docs:
-        for citation, _ in doc.citations:
-            if citation.cited_doc_number and citation.cited_title:
-                cited_titles.setdefault(citation.cited_doc_number, citation.cited_title)
-    docs = [replace(d, title=cited_titles[d.doc_number], title_source="citation")
-            if not d.title and d.doc_number in cited_titles else d for d in docs]
+def titles_from_citations(docs: list[DocumentRecord],
+                          cited: Callable[[], Iterable[tuple[str, str]]]) -> list[DocumentRecord]:
+    """A document without a title takes the title the first citation of its
+    number gives.  ``cited()``: (cited number, cited title) of every citation
+    that has both, documents in order, each document's citations in order."""
+    untitled = {d.doc_number for d in docs if not d.title and d.doc_number}
+    if not untitled:
+        return docs
+    titles: dict[str, str] = {}
+    for number, title in cited():
+        if number in untitled:
+            titles.setdefault(number, title)
+    return [replace(d, title=titles[d.doc_number], title_source="citation")
+            if not d.title and d.doc_number in titles else d for d in docs]
+
+
+def link_maps(docs: list[DocumentRecord]) -> tuple[dict[str, str], dict[str, str | None]]:
+    """How a citation finds its target: by number (the last document with it),
+    else by title (None for a title two documents share: it identifies neither)."""
     by_number = {d.doc_number: d.id for d in docs if d.doc_number}
     by_title: dict[str, str | None] = {}
     for d in docs:
         if d.title:
-            # A title two documents share identifies neither.
             by_title[d.title] = None if d.title in by_title else d.id
+    return by_number, by_title
+
+
+def resolve(number: str | None, title: str | None, citing_id: str, by_number: dict, by_title: dict) -> str | None:
+    """The document a citation points at (never the citing one), or None."""
+    target = by_number.get(number) if number else None
+    if target is None and title:
+        target = by_title.get(title)
+    return None if target == citing_id else target
+
+
+def mark_repealed(docs: list[DocumentRecord], repeals: Iterable[tuple[str, str]]) -> list[DocumentRecord]:
+    """``repeals``: (repealed id, repealing id) in citation order; the first repealer counts."""
     repealed: dict[str, str] = {}
-    linked = []
-    for d in docs:
-        citations = []
-        for c, _ in d.citations:
-            target = by_number.get(c.cited_doc_number) if c.cited_doc_number else None
-            if target is None and c.cited_title:
-                target = by_title.get(c.cited_title)
-            if target == d.id:
-                target = None
-            if target and c.relation == "repeals":
-                repealed.setdefault(target, d.id)
-            citations.append((c, target))
-        linked.append(replace(d, citations=tuple(citations)))
-    return [replace(d, repealed_by=repealed[d.id], validity="已废止") if d.id in repealed else d
-            for d in linked]
+    for target, citing in repeals:
+        repealed.setdefault(target, citing)
+    return [replace(d, repealed_by=repealed[d.id], validity="已废止") if d.id in repealed else d for d in docs]
+
+
+def documents_from_sources(results: list[SourceResult]) -> list[DocumentRecord]:
+    """Merge and link in memory (for a handful of results; the build streams).
+
+    Citation targets are resolved by the database layer; here only titles and
+    repeal status are linked."""
+    ok = {r.path: r for r in results if r.ok}
+    docs = documents_from_summaries((summarise(r) for r in ok.values()), lambda path: ok[path].clean.body)
+
+    def cited():
+        for d in docs:
+            for c in ok[d.primary].extracted.citations:
+                if c.cited_doc_number and c.cited_title:
+                    yield c.cited_doc_number, c.cited_title
+
+    docs = titles_from_citations(docs, cited)
+    by_number, by_title = link_maps(docs)
+    repeals = [(target, d.id) for d in docs for c in ok[d.primary].extracted.citations
+               if c.relation == "repeals"
+               and (target := resolve(c.cited_doc_number, c.cited_title, d.id, by_number, by_title))]
+    return mark_repealed(docs, repeals)

@@ -13,7 +13,9 @@ Jobs are pulled from the iterable as workers need them (at most
 ``workers * batch`` ahead), so a corpus of 100,000 files is never queued at
 once.  Jobs go to an idle worker a few at a time (``batch``) to keep the cost
 per job low; results come back one by one, which is how the parent knows
-when each job started.
+when each job started.  With ``max_jobs`` a worker that has run that many
+jobs is let go when idle and replaced, so whatever its caches gather stays
+bounded.
 
 >>> sorted(run_jobs(abs, [-1, 2, -3], workers=2, budget=10))
 [(0, 1), (1, 2), (2, 3)]
@@ -150,6 +152,7 @@ class _Worker:
         self.ready = False
         self.batch: deque[tuple[int, Any]] = deque()  # sent, result not back yet; [0] is running
         self.deadline = math.inf
+        self.done = 0  # jobs finished
 
     def stop(self, grace: float = 0.0) -> int | None:
         """Kill the worker (idle, stuck or already dead) and return its exit status.
@@ -167,7 +170,7 @@ class _Worker:
 
 def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: float | None,
              initializer: Callable[[], None] | None = None, *, batch: int = DEFAULT_BATCH,
-             ordered: bool = False) -> Iterator[tuple[int, Any]]:
+             ordered: bool = False, max_jobs: int | None = None) -> Iterator[tuple[int, Any]]:
     """Run ``func(job)`` for every job on ``workers`` processes.
 
     Yields ``(index, outcome)`` for every job exactly once, where ``index`` is
@@ -177,7 +180,9 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
     with ``ordered=True`` (which holds finished results back while an earlier
     job is still running).  ``initializer()`` runs once in every worker,
     including replacements, before it gets any job; its time does not count
-    against any job's budget.  Closing the iterator early stops the workers.
+    against any job's budget.  ``max_jobs``: a worker that has finished that
+    many jobs is stopped once idle and replaced (memory held by caches in the
+    job function is returned).  Closing the iterator early stops the workers.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
@@ -217,6 +222,10 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
 
     try:
         while True:
+            if max_jobs is not None:
+                for w in [w for w in pool if not w.batch and w.done >= max_jobs]:
+                    w.stop()
+                    pool.remove(w)
             fill(workers * batch)
             # Start a worker for work that no idle or starting worker will take.
             while len(pool) < workers and len(pending) > sum(1 for w in pool if not w.batch):
@@ -228,6 +237,8 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
                     break
                 # Near the end, share what is left instead of giving it all to one worker.
                 size = batch if not source_done else max(1, min(batch, math.ceil(len(pending) / free)))
+                if max_jobs is not None:
+                    size = max(1, min(size, max_jobs - w.done))
                 chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
                 free -= 1
                 w.batch.extend(chunk)
@@ -266,6 +277,7 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
                 else:
                     index, outcome = tag, payload
                     w.batch.popleft()
+                    w.done += 1
                     w.deadline = time.monotonic() + budget if budget is not None and w.batch else math.inf
                     yield from emit(index, outcome)
             now = time.monotonic()

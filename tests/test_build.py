@@ -129,3 +129,29 @@ def test_second_concurrent_build_is_refused_with_a_clear_message(tmp_path):
 def test_missing_input_path_is_a_build_error(tmp_path):
     with pytest.raises(BuildError, match="no such file or folder"):
         build([tmp_path / "nope"], tmp_path / "p.db")
+
+
+def test_a_pool_build_with_recycled_workers_equals_an_in_process_build(tmp_path, monkeypatch):
+    # The build streams each result into staging tables as it arrives (in
+    # completion order) and assembles documents at the end; mirrors arrive
+    # from different workers.  Whatever the order, the rows are the same.
+    import policykb.build as build_module
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "seeds", corpus)
+    for i, seed in enumerate(sorted((CORPUS / "seeds").glob("*.txt"))[:4]):
+        shutil.copy(seed, corpus / f"mirror_{i}.txt")  # same number, same text: one document, two sources
+    monkeypatch.setattr(build_module, "WORKER_MAX_JOBS", 2)
+    pooled = tmp_path / "pooled.db"
+    build([corpus], pooled, workers=2)
+    monkeypatch.setattr(build_module, "POOL_THRESHOLD", 10**9)
+    single = tmp_path / "single.db"
+    build([corpus], single, workers=1)
+    assert query(pooled, "select count(*), sum(source_count) from documents") == [(5, 9)]
+    for table in ("documents", "sources", "citations", "targets", "deadlines", "responsibilities", "duties",
+                  "cleaning_edits", "document_issuers", "agencies"):
+        columns = "*" if table != "sources" else "path, sha256, document_id, is_primary, status"
+        assert query(pooled, f"select {columns} from {table} order by rowid") == \
+            query(single, f"select {columns} from {table} order by rowid"), table
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "pooled.db", "pooled.db.lock", "single.db",
+                                                          "single.db.lock"]
