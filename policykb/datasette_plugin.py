@@ -48,9 +48,17 @@ EDITS_SHOWN = 100
 
 # --- hooks -----------------------------------------------------------------
 
+# Read pages through a memory map instead of a read() per page: a search
+# touches thousands of pages (every match's index entry); measured at 100,000
+# documents, counting the 53,000 containing 教育 takes 134 ms with, 236 ms
+# without.  The server only reads (--immutable), so a map is safe.
+MMAP_BYTES = 2_000_000_000
+
+
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 @hookimpl
