@@ -566,7 +566,10 @@ def classify(lines: list[Line], rules: Rules) -> tuple[list[str | None], list[bo
         if pending_value is not None:
             canonical, j = pending_value
             pending_value = None
-            if len(key) <= 80 and not key.endswith(":") and parse_meta_line(line.soft, rules)[0] is None \
+            # A heading is never a label's value: after an empty 时效： the
+            # page's <h1> title follows (harbin.gov.cn).
+            if len(key) <= 80 and not key.endswith(":") and line.hint != "heading" \
+                    and parse_meta_line(line.soft, rules)[0] is None \
                     and rule_zone(key, line.soft, rules)[0] in (None, META):
                 zones[i] = zones[j]
                 if canonical != "-":
