@@ -727,6 +727,7 @@ def zone_lines(
         _title_lines(lines, zones0, out, title, a, titles)
     _links_after_signature(lines, out, a, b)
     _walk_forward(lines, zones0, out, b, text_mode)
+    _menu_after_signature(lines, out)
     if title is not None and is_title(lines[title]):
         for i in range(title + 1, n):
             if out[i] == CONTENT and lines[i].key == lines[title].key:
@@ -910,6 +911,32 @@ def _walk_forward(lines, zones0, out, b, text_mode) -> None:
         else:
             out[i] = CHROME
             stopped = True
+
+
+# A tab bar under the notice: single words, one a line (相关附件, 媒体报道,
+# 部门解读, 访谈, 其他 on dg.gov.cn), at least this many in a row.
+MENU_WORD = re.compile(r"^[\u4e00-\u9fff]{1,6}$")
+MENU_RUN = 4
+
+
+def _menu_after_signature(lines, out) -> None:
+    """Zone as chrome a run of menu words that ends the content after the
+    signature's date (with an 附件: heading left with nothing under it)."""
+    content = [i for i, z in enumerate(out) if z == CONTENT and lines[i].key]
+    run = []
+    for i in reversed(content):
+        if not MENU_WORD.match(lines[i].key) or ATTACH.match(lines[i].key):
+            break
+        run.append(i)
+    if len(run) < MENU_RUN or len(run) == len(content):
+        return
+    before = content[len(content) - len(run) - 1]
+    heading = ATTACH_HEADING.match(lines[before].key)
+    anchor = content[len(content) - len(run) - 2] if heading and len(content) > len(run) + 1 else before
+    if not signature_or_date(lines[anchor].key):
+        return
+    for i in run + ([before] if heading else []):
+        out[i] = CHROME
 
 
 def _signatures(soft: str) -> bool:
