@@ -166,7 +166,7 @@ def main() -> None:
 
     print(f"{len(files)} files, {size / 1e6:.1f} MB; pipeline + DB {total:.1f} s "
           f"({size / 1e6 / total:.3f} MB/s single process); plain jieba.lcut {jieba_s:.1f} s")
-    print(f"one-time loads: " + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()))
+    print("one-time loads: " + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()))
     labels = [s[0] for s in STAGES] + ["  clean: EditLog.apply", "  clean: EditLog.edits"]
     labels += sorted(k for k in TIMES if "component" in k)
     labels += ["process_source (per-file total)", "write_database (all)"]
