@@ -69,14 +69,15 @@ STAGES = [
     ("extract (all)", "extract.pipeline", "extract"),
     ("  extract: make_doc (rjieba + Doc)", "extract.pipeline", "make_doc"),
     ("    rjieba.cut", "rjieba", "cut"),
-    ("    finder: find_doc_numbers", "extract.pipeline", "find_doc_numbers"),
+    ("    finder: find_doc_numbers (in docinfo)", "extract.docinfo", "find_doc_numbers"),
+    ("    finder: find_doc_numbers (in citations)", "extract.citations", "find_doc_numbers"),
     ("    finder: extract_docinfo", "extract.pipeline", "extract_docinfo"),
     ("    finder: find_citations", "extract.pipeline", "find_citations"),
     ("    finder: find_targets", "extract.pipeline", "find_targets"),
     ("    finder: find_deadlines", "extract.pipeline", "find_deadlines"),
     ("    finder: find_responsibilities", "extract.pipeline", "find_responsibilities"),
     ("    finder: find_duty_sentences", "extract.pipeline", "find_duty_sentences"),
-    ("merge: documents_from_sources", "policykb.build", "documents_from_sources"),
+    ("merge: documents_from_summaries", "policykb.merge", "documents_from_summaries"),
     ("db: write rows", "db.store", "write_rows"),
     ("db: pack cache (pickle+zlib)", "db.store", "pack"),
     ("db: FTS index", "db.store", "build_search_index"),
@@ -91,6 +92,10 @@ def install() -> None:
         wrap(importlib.import_module(module), name, label)
     from ingest.edits import EditLog
 
+    from db.store import BuildWriter
+
+    for name in ("stage", "set_documents", "write_citations", "write_documents", "close"):
+        setattr(BuildWriter, name, timed(f"db: BuildWriter.{name}", getattr(BuildWriter, name)))
     EditLog.apply = timed("  clean: EditLog.apply", EditLog.apply)
     EditLog.edits = timed("  clean: EditLog.edits", EditLog.edits)
     from extract.pipeline import load_pipeline
@@ -169,6 +174,7 @@ def main() -> None:
     print("one-time loads: " + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()))
     labels = [s[0] for s in STAGES] + ["  clean: EditLog.apply", "  clean: EditLog.edits"]
     labels += sorted(k for k in TIMES if "component" in k)
+    labels += sorted(k for k in TIMES if k.startswith("db: BuildWriter"))
     labels += ["process_source (per-file total)", "write_database (all)"]
     print(f"{'stage':44s} {'seconds':>8s} {'% of total':>10s} {'calls':>7s}")
     for label in labels:

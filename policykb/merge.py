@@ -191,25 +191,3 @@ def mark_repealed(docs: list[DocumentRecord], repeals: Iterable[tuple[str, str]]
     for target, citing in repeals:
         repealed.setdefault(target, citing)
     return [replace(d, repealed_by=repealed[d.id], validity="已废止") if d.id in repealed else d for d in docs]
-
-
-def documents_from_sources(results: list[SourceResult]) -> list[DocumentRecord]:
-    """Merge and link in memory (for a handful of results; the build streams).
-
-    Citation targets are resolved by the database layer; here only titles and
-    repeal status are linked."""
-    ok = {r.path: r for r in results if r.ok}
-    docs = documents_from_summaries((summarise(r) for r in ok.values()), lambda path: ok[path].clean.body)
-
-    def cited():
-        for d in docs:
-            for c in ok[d.primary].extracted.citations:
-                if c.cited_doc_number and c.cited_title:
-                    yield c.cited_doc_number, c.cited_title
-
-    docs = titles_from_citations(docs, cited)
-    by_number, by_title = link_maps(docs)
-    repeals = [(target, d.id) for d in docs for c in ok[d.primary].extracted.citations
-               if c.relation == "repeals"
-               and (target := resolve(c.cited_doc_number, c.cited_title, d.id, by_number, by_title))]
-    return mark_repealed(docs, repeals)
