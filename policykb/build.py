@@ -41,15 +41,15 @@ POOL_THRESHOLD = 8
 # A file that takes longer than this is recorded as failed; a legitimate
 # notice takes well under a second.
 FILE_TIME_BUDGET = 60
-# Jobs a worker runs before it is replaced: the stages' caches (the mojibake
-# model's memoised scores, spaCy's vocabulary) grow with every new file.
-# Measured on the generated corpus: a worker grows from ~400 MB after its
-# first files to ~600 MB after 5,000 and keeps growing, which at 100,000
-# documents comes too close to the 2 GB the build may use (2,000: peak PSS
-# 1.5 GB).  A replacement is forked from the parent, which loaded the
-# pipeline once, but warming its caches again costs ~2.5 s of CPU: about
-# 18% more CPU than never replacing (10,000 documents, 58 s → 68 s).
-WORKER_MAX_JOBS = 2000
+# A worker is replaced (when idle) once it holds this much memory of its
+# own: the stages' caches (the mojibake model's memoised scores, spaCy's
+# vocabulary) grow with every new file.  Measured on the generated corpus: a
+# worker holds ~310 MB of its own after its first files and ~440 MB after
+# 5,000, and keeps growing.  100,000 documents: peak PSS 1,625 MB at 450
+# (1,905 MB at 600), 567 s of CPU; replacing by count (every 2,000 files)
+# cost 626 s (measured under load 6-8), each replacement warming its caches
+# again (~2.5 s).
+WORKER_MAX_PRIVATE_MB = 450
 # What the parent runs once so every stage loads its tables and models
 # before workers are forked (they then share those pages).
 WARM_TEXT = ("關於印發住房公积金管理办法的通知\n国办发〔2024〕3号\n各区人民政府：\n"
@@ -245,7 +245,7 @@ def process_all(jobs: list, workers: int) -> Iterator[SourceResult]:
     _warm_parent()
     try:
         for i, outcome in run_jobs(_process, jobs, workers=max(1, workers), budget=FILE_TIME_BUDGET + 5,
-                                   initializer=_warm, max_jobs=WORKER_MAX_JOBS):
+                                   initializer=_warm, max_private_mb=WORKER_MAX_PRIVATE_MB):
             if isinstance(outcome, JobFailure):
                 path, rel, _, _ = jobs[i]
                 # The parent's kill comes a few seconds after the file's own

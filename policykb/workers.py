@@ -41,6 +41,9 @@ from typing import Any, Callable, Iterable, Iterator
 # trip (~0.1 ms) is already small; batching removes the idle gap between jobs
 # without holding many jobs hostage to a worker that gets killed.
 DEFAULT_BATCH = 4
+# A worker's memory is read (/proc/<pid>/smaps_rollup, a few ms) at most once
+# every this many of its jobs.
+MEASURE_EVERY = 100
 
 
 class PoolError(RuntimeError):
@@ -153,6 +156,29 @@ class _Worker:
         self.batch: deque[tuple[int, Any]] = deque()  # sent, result not back yet; [0] is running
         self.deadline = math.inf
         self.done = 0  # jobs finished
+        self.measured_at = 0  # jobs finished when its memory was last read
+
+    def private_mb(self) -> float | None:
+        """Memory this worker holds alone (pages shared with the parent after
+        the fork are not counted), or None where Linux's smaps_rollup is missing."""
+        try:
+            with open(f"/proc/{self.process.pid}/smaps_rollup") as fh:
+                kb = sum(int(line.split()[1]) for line in fh
+                         if line.startswith(("Private_Clean:", "Private_Dirty:")))
+        except (OSError, ValueError, IndexError):
+            return None
+        return kb / 1024
+
+    def outgrown(self, max_jobs: int | None, max_private_mb: float | None) -> bool:
+        """Finished with ``max_jobs`` jobs, or holding more than ``max_private_mb``
+        (read at most every MEASURE_EVERY jobs)."""
+        if max_jobs is not None and self.done >= max_jobs:
+            return True
+        if max_private_mb is None or self.done - self.measured_at < MEASURE_EVERY:
+            return False
+        self.measured_at = self.done
+        held = self.private_mb()
+        return held is not None and held > max_private_mb
 
     def stop(self, grace: float = 0.0) -> int | None:
         """Kill the worker (idle, stuck or already dead) and return its exit status.
@@ -170,7 +196,8 @@ class _Worker:
 
 def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: float | None,
              initializer: Callable[[], None] | None = None, *, batch: int = DEFAULT_BATCH,
-             ordered: bool = False, max_jobs: int | None = None) -> Iterator[tuple[int, Any]]:
+             ordered: bool = False, max_jobs: int | None = None,
+             max_private_mb: float | None = None) -> Iterator[tuple[int, Any]]:
     """Run ``func(job)`` for every job on ``workers`` processes.
 
     Yields ``(index, outcome)`` for every job exactly once, where ``index`` is
@@ -182,7 +209,9 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
     including replacements, before it gets any job; its time does not count
     against any job's budget.  ``max_jobs``: a worker that has finished that
     many jobs is stopped once idle and replaced (memory held by caches in the
-    job function is returned).  Closing the iterator early stops the workers.
+    job function is returned); ``max_private_mb``: the same for a worker whose
+    own memory has grown past that.  Closing the iterator early stops the
+    workers.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
@@ -222,8 +251,8 @@ def run_jobs(func: Callable[[Any], Any], jobs: Iterable, workers: int, budget: f
 
     try:
         while True:
-            if max_jobs is not None:
-                for w in [w for w in pool if not w.batch and w.done >= max_jobs]:
+            if max_jobs is not None or max_private_mb is not None:
+                for w in [w for w in pool if not w.batch and w.outgrown(max_jobs, max_private_mb)]:
                     w.stop()
                     pool.remove(w)
             fill(workers * batch)

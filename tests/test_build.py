@@ -141,7 +141,11 @@ def test_a_pool_build_with_recycled_workers_equals_an_in_process_build(tmp_path,
     shutil.copytree(CORPUS / "seeds", corpus)
     for i, seed in enumerate(sorted((CORPUS / "seeds").glob("*.txt"))[:4]):
         shutil.copy(seed, corpus / f"mirror_{i}.txt")  # same number, same text: one document, two sources
-    monkeypatch.setattr(build_module, "WORKER_MAX_JOBS", 2)
+    import policykb.workers as workers_module
+
+    # Every worker outgrows a 0 MB allowance: replaced after each 2 jobs.
+    monkeypatch.setattr(build_module, "WORKER_MAX_PRIVATE_MB", 0)
+    monkeypatch.setattr(workers_module, "MEASURE_EVERY", 2)
     pooled = tmp_path / "pooled.db"
     build([corpus], pooled, workers=2)
     monkeypatch.setattr(build_module, "POOL_THRESHOLD", 10**9)

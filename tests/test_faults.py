@@ -108,6 +108,17 @@ def test_an_initializer_runs_in_every_worker_and_its_failure_is_a_pool_error():
     assert list(run_jobs(_job, [], workers=2, budget=5)) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's smaps_rollup")
+@pytest.mark.parametrize("allowance_mb,workers_used", [(0, 6), (10**6, 1)])
+def test_a_worker_past_its_memory_allowance_is_replaced_when_idle(monkeypatch, allowance_mb, workers_used):
+    import policykb.workers as workers_module
+
+    monkeypatch.setattr(workers_module, "MEASURE_EVERY", 2)
+    pids = [pid for _, pid in run_jobs(lambda job: os.getpid(), range(12), workers=1, budget=10, batch=1,
+                                         max_private_mb=allowance_mb)]
+    assert len(pids) == 12 and len(set(pids)) == workers_used
+
+
 def test_the_initializers_time_is_not_charged_to_the_first_job():
     out = dict(run_jobs(_job, [1, 2, 3], workers=1, budget=0.5, initializer=lambda: time.sleep(1.0)))
     assert out == {0: 2, 1: 4, 2: 6}
