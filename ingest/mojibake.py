@@ -277,11 +277,12 @@ def _completions(recent: str) -> dict:
     return best
 
 
-def _mix(bigram_logp: float, p_word: float | None) -> float:
-    """Log of the bigram and word predictions mixed (see _WORD_WEIGHT)."""
-    if not p_word:
-        return bigram_logp + math.log(1 - _WORD_WEIGHT)
-    return math.log((1 - _WORD_WEIGHT) * math.exp(bigram_logp) + _WORD_WEIGHT * p_word)
+def _mix(logp: float, p_other: float | None, weight: float) -> float:
+    """Log of the model's prediction mixed with another one given this weight
+    (the word model, _WORD_WEIGHT; the notice's own pairs, _DOC_WEIGHT)."""
+    if not p_other:
+        return logp + math.log(1 - weight)
+    return math.log((1 - weight) * math.exp(logp) + weight * p_other)
 
 
 @lru_cache(maxsize=300_000)
@@ -290,7 +291,7 @@ def _word_cost(recent: str, key2: str, prev_key: str, ch: str, key: str) -> floa
     cost = _cost(key2, prev_key, ch, key)
     if ch.isspace():
         return cost
-    return _mix(cost, _completions(recent).get(key) if recent else None)
+    return _mix(cost, _completions(recent).get(key) if recent else None, _WORD_WEIGHT)
 
 
 def _word_logp(keys: str) -> float:
@@ -582,11 +583,8 @@ def _best(w: "_Window", h: _Hyp, cands: tuple,
     scored = [(_word_cost(recent, h.key2, h.key, c[0], c[3]),
                c if not c[0].isspace() else c[:3] + (h.key,))
               for c in cands[:_SCORED]]
-    n = w.seen_before(h.key)
-    if n <= 0:  # the notice says nothing after this character: all alike
-        scored = [(cost + _LOG_KEEP, c) for cost, c in scored]
-    else:
-        scored = [(_mixed(cost, w.seen(h.key + c[3]) / n), c) for cost, c in scored]
+    n = w.seen_before(h.key)  # once for the list: _doc_mix per candidate reads it again
+    scored = [(_mix(cost, n > 0 and w.seen(h.key + c[3]) / n, _DOC_WEIGHT), c) for cost, c in scored]
     scored.sort(key=lambda x: -x[0])
     if not variants:
         seen: set = set()
@@ -875,16 +873,7 @@ class _Usage:
 def _doc_mix(w: "_Window", prev_key: str, key: str, cost: float) -> float:
     """``cost`` mixed with how often the rest of the notice has ``key`` after ``prev_key``."""
     n = w.seen_before(prev_key)
-    if n <= 0:
-        return cost + _LOG_KEEP
-    return _mixed(cost, w.seen(prev_key + key) / n)
-
-
-def _mixed(cost: float, p_notice: float) -> float:
-    return math.log((1 - _DOC_WEIGHT) * math.exp(cost) + _DOC_WEIGHT * p_notice)
-
-
-_LOG_KEEP = math.log(1 - _DOC_WEIGHT)
+    return _mix(cost, n > 0 and w.seen(prev_key + key) / n, _DOC_WEIGHT)
 
 
 def _plain_keys(out: str) -> list[str]:
