@@ -518,12 +518,29 @@ def find_core(r: Rendered, lines: list[Line], zones0: list, sections: list, titl
     if core is None:  # no prose: a page whose notice is a PDF link; its visible title
         strong = [
             i for i in title_lines
+            # A heading that links elsewhere names a column (a listing's
+            # 住房保障名单公示), not the notice of this page.
             if len(lines[i].key) >= 8 and (STRONG_TITLE.search(lines[i].key) or len(lines[i].key) >= 12)
+            and not lines[i].linky
         ]
+        if not strong:
+            strong = _headings_over_meta(lines, zones0)
         if strong:
             t = min(strong, key=lambda i: (r.hidden[i], lines[i].hint != "heading", i))
             core = (t, t)
     return core
+
+
+def _headings_over_meta(lines: list[Line], zones0: list) -> list[int]:
+    """Notice titles right above the page's 来源/发布时间 line: the title of a
+    page whose <title> names only its column (德州市住房公积金--通知公告)."""
+    out = []
+    for i in range(len(lines) - 1):
+        key = lines[i].key
+        if zones0[i] is None and zones0[i + 1] == "meta" and not lines[i].linky and len(key) >= 12 \
+                and STRONG_TITLE.search(key) and "。" not in key:
+            out.append(i)
+    return out
 
 
 def content_links(r: Rendered, zones: list[str]) -> tuple[str, ...]:
