@@ -284,7 +284,9 @@ _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--+|——+|(?<!\d)[-–—](?!\
 def _site_like(segment: str) -> bool:
     if "关于" in segment or "《" in segment:
         return False
-    return len(segment) <= 4 or segment.endswith(_site_suffixes())
+    # A bare agency name in a <title> is the site's owner (天津市规划和自然资源局),
+    # never the notice's title.
+    return len(segment) <= 4 or segment.endswith(_site_suffixes()) or is_agency(segment)
 
 
 def _title_from_html(html_title: str | None) -> str | None:
