@@ -27,6 +27,7 @@ from policykb.process import SourceResult
 # their 4-character shingles is shared.  Mirrors of the seeds share > 0.8;
 # different notices that reuse a number by mistake share < 0.2.
 MIRROR_SIMILARITY = 0.5
+MIN_KEY_TITLE = 8
 
 DAMAGE_KINDS = ("mojibake", "despin", "spam")
 
@@ -113,16 +114,36 @@ def summarise(result: SourceResult) -> SourceSummary:
                          status=getattr(info, "status", None))
 
 
+def identity_key(s: SourceSummary) -> str:
+    """What names the document a source holds; its id is a hash of this.
+
+    The number when it has one.  Else its title, issuer and date of writing:
+    all three survive improvements to cleaning, so the id (and every link to
+    it) does too, and mirrors whose bodies differ a little (one kept a spam
+    line) still merge; the date keeps two versions of one law apart.  A
+    title shorter than MIN_KEY_TITLE (通知, 公告) names too little; the body's
+    hash is the last resort.
+
+    >>> identity_key(SourceSummary("a.txt", None, "9f2c", (), title="关于做好 秋季开学工作的通知", issuer="某市教育局"))
+    'title:关于做好秋季开学工作的通知|某市教育局|'
+    """
+    if s.doc_number:
+        return f"num:{s.doc_number}"
+    title = normalised(s.title)
+    if len(title) >= MIN_KEY_TITLE:
+        return f"title:{title}|{s.issuer or ''}|{s.written_date or ''}"
+    return "text:" + s.text_key
+
+
 def _groups(summaries: Iterable[SourceSummary], body_of: Callable[[str], str]) -> dict[str, list[SourceSummary]]:
     groups: dict[str, list[SourceSummary]] = defaultdict(list)
     for s in sorted(summaries, key=lambda s: s.path):
-        if s.doc_number:
-            key = f"num:{s.doc_number}"
-            # Same number but a different text: not a mirror; keep apart.
-            if groups[key] and similarity(body_of(groups[key][0].path), body_of(s.path)) < MIRROR_SIMILARITY:
-                key = f"num:{s.doc_number}|{s.path}"
-        else:
-            key = "text:" + s.text_key
+        key = identity_key(s)
+        # The same name on a different text (a number reused by mistake, a
+        # common title): not a mirror; keep it apart.
+        if not key.startswith("text:") and groups[key] \
+                and similarity(body_of(groups[key][0].path), body_of(s.path)) < MIRROR_SIMILARITY:
+            key = f"{key}|{s.path}"
         groups[key].append(s)
     return groups
 

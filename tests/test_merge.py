@@ -82,3 +82,45 @@ def test_ids_are_stable_across_builds(base, tmp_path):
     build([corpus], again, workers=1)
     assert rows(base, "select id, doc_number from documents order by id") == \
         rows(again, "select id, doc_number from documents order by id")
+
+
+# --- documents without a number: known by title, issuer and date ---------
+
+NOTICE = ("各区教育局：为做好今年秋季开学工作，确保校园安全稳定，现将有关事项通知如下。"
+          "一、开学前完成校舍安全排查。二、做好疫情防控物资储备。三、落实值班值守制度。")
+OTHER = "各有关单位：根据工作安排，现就住房公积金缴存基数调整有关事项通知如下，请遵照执行。"
+
+
+def summary(path, body, title="某市教育局关于做好秋季开学工作的通知", issuer="某市教育局", written="2024-08-20"):
+    import hashlib
+
+    from policykb.merge import SourceSummary, normalised
+    return SourceSummary(path, None, hashlib.sha1(normalised(body).encode()).hexdigest(), (0,), title=title,
+                         issuer=issuer, written_date=written)
+
+
+def merged(*sources):
+    from policykb.merge import documents_from_summaries
+    bodies = {s.path: body for s, body in sources}
+    return documents_from_summaries([s for s, _ in sources], bodies.__getitem__)
+
+
+@pytest.mark.parametrize("a, b, documents", [
+    # a mirror that kept one spam line is still the same notice
+    ((NOTICE,), (NOTICE + "上门服务",), 1),
+    # two versions of one title, written on different dates
+    ((NOTICE,), (NOTICE, "某市教育局关于做好秋季开学工作的通知", "某市教育局", "2025-08-20"), 2),
+    # one common title on two different texts
+    ((NOTICE,), (OTHER,), 2),
+    # a title too short to name a document: only the same text merges
+    ((NOTICE, "通知"), (NOTICE + "上门服务", "通知"), 2),
+], ids=["mirror_with_spam", "other_date", "other_text", "short_title"])
+def test_mirrors_without_number(a, b, documents):
+    first, second = summary("a.txt", *a), summary("b.txt", *b)
+    assert len(merged((first, a[0]), (second, b[0]))) == documents
+
+
+def test_id_of_a_document_without_number_survives_a_change_of_its_body():
+    before = merged((summary("a.txt", NOTICE), NOTICE))
+    after = merged((summary("a.txt", NOTICE + "（完）"), NOTICE + "（完）"))
+    assert [d.id for d in before] == [d.id for d in after]
