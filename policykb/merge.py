@@ -91,8 +91,7 @@ def shingles(text: str, size: int = 4) -> set[int]:
     return {hash(text[i:i + size]) for i in range(max(len(text) - size + 1, 1))}
 
 
-def similarity(a: str, b: str) -> float:
-    sa, sb = shingles(a), shingles(b)
+def jaccard(sa: set[int], sb: set[int]) -> float:
     return len(sa & sb) / max(len(sa | sb), 1)
 
 
@@ -137,13 +136,18 @@ def identity_key(s: SourceSummary) -> str:
 
 def _groups(summaries: Iterable[SourceSummary], body_of: Callable[[str], str]) -> dict[str, list[SourceSummary]]:
     groups: dict[str, list[SourceSummary]] = defaultdict(list)
+    # The shingles of each group's first text, made once: a heading taken
+    # for the title of hundreds of laws (第一章 总则) is compared hundreds of times.
+    firsts: dict[str, set[int]] = {}
     for s in sorted(summaries, key=lambda s: s.path):
         key = identity_key(s)
         # The same name on a different text (a number reused by mistake, a
         # common title): not a mirror; keep it apart.
-        if not key.startswith("text:") and groups[key] \
-                and similarity(body_of(groups[key][0].path), body_of(s.path)) < MIRROR_SIMILARITY:
-            key = f"{key}|{s.path}"
+        if not key.startswith("text:") and groups[key]:
+            if key not in firsts:
+                firsts[key] = shingles(body_of(groups[key][0].path))
+            if jaccard(firsts[key], shingles(body_of(s.path))) < MIRROR_SIMILARITY:
+                key = f"{key}|{s.path}"
         groups[key].append(s)
     return groups
 
