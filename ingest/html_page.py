@@ -37,7 +37,7 @@ from functools import lru_cache
 from lxml import etree
 
 from ingest.text_page import (
-    CONTENT, DATA, PUNCT_RE, SIGNATURE, STRONG_TITLE, Line, Rules, similar_title, classify, collect_meta,
+    CHROME, CONTENT, DATA, PUNCT_RE, SIGNATURE, STRONG_TITLE, Line, Rules, similar_title, classify, collect_meta,
     default_rules, han_count, make_key, prepare, text_core, zone_lines,
 )
 from policykb.records import Page, PageLine
@@ -543,6 +543,16 @@ def _headings_over_meta(lines: list[Line], zones0: list) -> list[int]:
     return out
 
 
+def _title_bars(lines: list[Line], html_title: str | None, titles: list[str]) -> list[int]:
+    """Lines repeating the whole <title>, site name and all (长沙市政府门户网站-
+    长沙市人民政府办公厅关于…的通知), on a page that also shows the bare title."""
+    whole = make_key(html_title or "")
+    keys = {line.key for line in lines}
+    if not any(len(t) >= 8 and t != whole and t in whole and t in keys for t in titles):
+        return []
+    return [i for i, line in enumerate(lines) if line.key == whole]
+
+
 def content_links(r: Rendered, zones: list[str]) -> tuple[str, ...]:
     """Labels of the notice's links, and of document links in its metadata
     (文件下载：宁房市字〔2017〕108号.pdf names the doc number)."""
@@ -588,6 +598,8 @@ def page_from_html(html: str) -> Page:
     zones = zone_lines(
         lines, rules, core, titles, text_mode=False, classified=(zones0, sections), site_names=site_names
     )
+    for i in _title_bars(lines, r.title, titles):
+        zones[i] = CHROME
     meta = collect_meta(lines, zones)
     for k, v in tag_meta.items():  # the tags fill only what the page's text left empty
         meta.setdefault(k, v)
