@@ -333,6 +333,12 @@ def title(body: str, page_meta: dict | None = None, html_title: str | None = Non
                 return h  # the heading, or a fuller one (XX局 + 关于… from a <title> that drops the issuer)
             if len(squashed) >= 6 and squashed in squashed_html:
                 return h if not from_html.endswith(("…", "...")) else from_html
+        # A <title> naming nothing in the body is its column's name (成安县人民政府-
+        # 政府信息公开指南) when the body opens with a title of its own.
+        first = headings[0] if headings else None
+        if first and _title_like(first) and ("关于" in first or _type_of_title(first)) \
+                and squashed_html not in _SPACE.sub("", body):
+            return first
         if _title_like(from_html):
             return from_html
     for i, h in enumerate(headings[:2]):
