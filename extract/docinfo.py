@@ -409,7 +409,7 @@ def _signature(lines: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
     return (), None
 
 
-_TITLE_AGENCY = re.compile(r"^(?P<who>.+?)(?:关于|印发|转发)")
+_TITLE_AGENCY = re.compile(r"^(?P<who>.+?)(?:关于|印发|转发|批转|贯彻)")
 _ETC = re.compile(r"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:个)?(?:部门|单位))$")
 
 
