@@ -379,6 +379,11 @@ def _agency_names(line: str) -> tuple[str, ...] | None:
 _DATE_LINE_START = re.compile(r"[(（]?\s*(?:[1１][9９]|[2２][0０]|[〇零○Ｏ一二三四五六七八九]{4})")
 
 
+# Joint notices sign with one agency a line: 9 of them under a beijing
+# measure (北京市商务局 first, the lead issuer).
+MAX_SIGNATURE_LINES = 40
+
+
 def _signature(lines: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
     """(issuers, date) from the first signature block: agency lines over a date."""
     for i, line in enumerate(lines):
@@ -389,7 +394,7 @@ def _signature(lines: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
         if m:
             names: list[str] = []
             j = i - 1
-            while j >= 0 and i - j <= 8:
+            while j >= 0 and i - j <= MAX_SIGNATURE_LINES:
                 found = _agency_names(lines[j])
                 if not found:
                     break
@@ -462,13 +467,14 @@ def _closing_date(lines: Sequence[str]) -> str | None:
 
 def written_date(body: str, page_meta: dict | None = None) -> str | None:
     """成文日期: meta 成文日期, else the date under the signature, else a bare
-    date line closing the text."""
+    date line closing the text, else the 生成日期 of an information-disclosure
+    table (when the record was made: often the day of writing, not always)."""
     date = parse_date(_meta(page_meta, "成文日期"))
     if date:
         return date
     lines = _lines(body)
     _, date = _signature(lines)
-    return date or _closing_date(lines)
+    return date or _closing_date(lines) or parse_date(_meta(page_meta, "生成日期"))
 
 
 def published_date(body: str, page_meta: dict | None = None) -> str | None:
