@@ -170,12 +170,37 @@ def find_doc_numbers(text: str) -> list[tuple[int, int, str]]:
             if any(s < m.end() and m.start() < e for s, e, _ in found):
                 continue
             parts = {k: _clean(v) for k, v in m.groupdict().items() if v}
+            start = _locate_start(text, m.end("agency"), agency)
+            if pattern is _NOTICE_RE:
+                start, agency = _joint_issuers(text, start, agency)
             parts["agency"] = agency
             parts["serial"] = str(int(parts["serial"]))
-            start = _locate_start(text, m.end("agency"), agency)
             found.append((start, m.end(), fmt.format(**parts)))
     found.sort()
     return _drop_preposition_prefixes(found)
+
+
+# A joint announcement names its issuers apart, one space between them:
+# 财政部 税务总局公告2025年第17号.  A name is 2-12 characters ending in one
+# of these, standing at a line's start or after another such name.
+_JOINT_NAME = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,14}}[部局委署院厅会行办])[ \u3000]$")
+
+
+def _joint_issuers(text: str, start: int, agency: str) -> tuple[int, str]:
+    """The number's start and agency with the co-issuers written before it.
+
+    >>> _joint_issuers("根据财政部 税务总局公告2025年第17号", 6, "税务总局公告")
+    (2, '财政部 税务总局公告')
+    """
+    names = [agency]
+    while start > 1:
+        m = _JOINT_NAME.search(text, max(0, start - 17), start)
+        name = _trim_agency(m.group(1)) if m else ""
+        if len(name) < 2:
+            break
+        names.insert(0, name)
+        start = m.end(1) - len(name)
+    return start, " ".join(names)
 
 
 # 自合政办〔2014〕12号规定的…: a preposition glued to a code.  Only trimmed when
