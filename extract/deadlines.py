@@ -87,6 +87,9 @@ _EVERY_YEAR_CLAUSE = re.compile(r"每年度?[^,，;；。:：]{0,16}$")
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "去年": -1}
 _BEFORE_EXPIRY = re.compile(r"有效期(?:延长)?(?:至|到)[ ]?$")
 _BEFORE_STATUS = re.compile(r"截至[ ]?$")
+# After "DATE前," one to three clauses closing in 的: the date picks out the
+# cases a rule covers (已提交申请的, 尚未申报缴纳的), it sets no one a deadline.
+_CONDITION_AFTER = re.compile(r"[ ]?[,，](?:[^。；;,，]{1,60}[,，]){0,2}[^。；;,，]{1,60}的[ ]?[,，]")
 _BEFORE_CUTOFF = re.compile(r"截止(?:日期|时间)?(?:为|是|到|至)?[:：]?[ ]?$")
 _BEFORE_AT = re.compile(r"(?:于|在)[ ]?$")
 
@@ -433,6 +436,8 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             continue  # 2024年起,…: a policy start with no date
         if kind in ("due", "from") and masked[cs:ce].rstrip().endswith("的"):
             continue  # 2024年12月31日前到期的,可以…: a condition, not a deadline
+        if kind == "due" and _CONDITION_AFTER.match(masked, ce, s_end):
+            continue  # 2020年8月20日前,借款人已提交…的,执行原规定: a transition rule
         if kind in ("due", "from") and _inside_parentheses(masked, max(s_start, first.start - 40), first.start):
             continue  # 适龄儿童(2014年8月31日以前出生): a description, not a deadline
         if kind in ("due",) and annual is False and c.past.search(masked[s_start:first.start]):
