@@ -219,6 +219,22 @@ def _add_years(iso: str | None, n: int, unit: str = "年") -> str | None:
     return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1])).isoformat()
 
 
+def _last_day_in_force(start: str | None, n: int, unit: str = "年") -> str | None:
+    """有效期5年 from 2024-05-15 runs to 2029-05-14, the same day that 有效期至…
+    names: from 2019-01-01, five years end on 2023-12-31.  From 2024-02-29,
+    three years end on 2027-02-28, the eve of the first day after them.
+
+    >>> _last_day_in_force("2024-05-15", 5), _last_day_in_force("2024-02-29", 3)
+    ('2029-05-14', '2027-02-28')
+    """
+    end = _add_years(start, n, unit)
+    if not end:
+        return None
+    if end[8:] != start[8:]:  # no such day that year: the month's end was taken
+        return end
+    return (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat()
+
+
 # --- actions ----------------------------------------------------------------------
 
 _LEAD_JUNK = re.compile(r"^[\s,，、:：起前止]+|^(?:之前|以前|为止|开始)[,，]?")
@@ -493,7 +509,7 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
                 base = d
         if base is None:
             base = ctx.published_date
-        add("expiry", "once", _add_years(base, n, m.group("u") or m.group("u2")), None, None, m.start(), m.end(),
+        add("expiry", "once", _last_day_in_force(base, n, m.group("u") or m.group("u2")), None, None, m.start(), m.end(),
             _effect_action(masked, s_start, m.start(), "有效期" + m.group(0)[3:] if m.group("n") else m.group(0)))
     found.sort(key=lambda x: x[0])
     return [d for _, d in found]
