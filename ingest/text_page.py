@@ -735,10 +735,21 @@ def zone_lines(
     _walk_forward(lines, zones0, out, b, text_mode)
     _menu_after_signature(lines, out)
     if title is not None and is_title(lines[title]):
-        for i in range(title + 1, n):
-            if out[i] == CONTENT and lines[i].key == lines[title].key:
-                out[i] = CHROME  # the title repeated above the body (seed 003)
+        _repeated_title(lines, out, title)
     return _blanks(lines, out)
+
+
+def _repeated_title(lines: list[Line], out: list[str | None], title: int) -> None:
+    """The title repeated below itself is chrome: whole (seed 003), or broken
+    over two lines the way the notice prints it (东莞市人民政府办公室关于进一步完善 /
+    我市住房限购政策的通知 under the page's one-line heading)."""
+    key = lines[title].key
+    content = [i for i in range(title + 1, len(lines)) if out[i] == CONTENT and lines[i].key]
+    for k, i in enumerate(content):
+        if lines[i].key == key:
+            out[i] = CHROME
+        elif k + 1 < len(content) and key.startswith(lines[i].key) and lines[i].key + lines[content[k + 1]].key == key:
+            out[i] = out[content[k + 1]] = CHROME
 
 
 # A section header with this much prose (Chinese characters of dense lines)

@@ -62,6 +62,8 @@ def test_golden(path):
         assert norm(text) in joined, f"missing from content: {text}"
     for text in case.get("content_excludes", []):
         assert norm(text) not in joined, f"in content: {text}"
+    for text in case.get("not_content_lines", []):  # a whole line, where its text also stands inside another
+        assert norm(text) not in {norm(c) for c in content}, f"a content line: {text}"
     for text, zone in case.get("zones", {}).items():
         line = next((l for l in page.lines if norm(text) in norm(l.text)), None)
         assert line is not None, f"no line holds {text!r}"
