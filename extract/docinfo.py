@@ -581,6 +581,16 @@ def region(issuers_: tuple[str, ...], title_: str | None = None) -> str | None:
         return None
 
 
+def _source_agencies(page_meta: dict | None) -> tuple[str, ...]:
+    """The agency a page names as its source (来源：沈阳市房产局): where an
+    interpretation or a news page without an issuer comes from."""
+    for label in ("发文机关", "来源"):
+        names = tuple(n for n in re.split(r"[\s、，,；;]+", _meta(page_meta, label) or "") if n)
+        if names and all(is_agency(n) for n in names):
+            return names
+    return ()
+
+
 def status(page_meta: dict | None = None, html_title: str | None = None) -> str | None:
     """有效性 when the page states it: meta 有效性, or a [已废止] tag in the title."""
     value = _meta(page_meta, "有效性")
@@ -626,6 +636,6 @@ def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
         doc_type=kind,
         written_date=written,
         published_date=published_date(body, page_meta),
-        region=region(issuers_, title_ if kind not in GENRES else None),
+        region=region(issuers_, title_ if kind not in GENRES else None) or region(_source_agencies(page_meta)),
         status=status(page_meta, html_title),
     )
