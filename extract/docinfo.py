@@ -447,10 +447,29 @@ def issuers(body: str, page_meta: dict | None = None, title_: str | None = None)
         return found
     meta = _meta(page_meta, "发文机关")
     if meta:
-        names = tuple(n for n in re.split(r"[\s、，,；;]+", meta) if n)
+        names = tuple(_fuller_name(n, body) for n in re.split(r"[\s、，,；;]+", meta) if n)
         if names:
             return names
     return ()
+
+
+def _fuller_name(name: str, body: str) -> str:
+    """A page's short name for an agency, spelled out as the body spells it.
+
+    >>> _fuller_name("杭州公积金中心", "杭州住房公积金管理中心决定…")
+    '杭州住房公积金管理中心'
+    """
+    if len(name) < 4 or name in body:
+        return name
+    shape = re.escape(name[:2]) + r"[\u4e00-\u9fff]{%d,%d}?" % (max(0, len(name) - 4), len(name) + 8) + re.escape(name[-2:])
+    fits = {c for c in re.findall(shape, body) if _spells(name, c) and is_agency(c)}
+    return fits.pop() if len(fits) == 1 else name
+
+
+def _spells(short: str, full: str) -> bool:
+    """Every character of ``short``, in order, in ``full``."""
+    rest = iter(full)
+    return all(ch in rest for ch in short)
 
 
 def _closing_date(lines: Sequence[str]) -> str | None:
