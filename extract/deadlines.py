@@ -87,6 +87,7 @@ _EVERY_YEAR_CLAUSE = re.compile(r"每年度?[^,，;；。:：]{0,16}$")
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "去年": -1}
 _BEFORE_EXPIRY = re.compile(r"有效期(?:延长)?(?:至|到)[ ]?$")
 _BEFORE_STATUS = re.compile(r"截至[ ]?$")
+_NAMES_A_DOCUMENT = re.compile(r"[ ]?(?:实施|施行|生效|执行|起)?[ ]?的[ ]?[《“\"]")
 # After "DATE前," one to three clauses closing in 的: the date picks out the
 # cases a rule covers (已提交申请的, 尚未申报缴纳的), it sets no one a deadline.
 _CONDITION_AFTER = re.compile(r"[ ]?[,，](?:[^。；;,，]{1,60}[,，]){0,2}[^。；;,，]{1,60}的[ ]?[,，]")
@@ -253,6 +254,7 @@ def _action(text: str, s_start: int, s_end: int, d_start: int, d_end: int, prefe
     before = re.sub(r"[(（][ ]?$", "", before)
     before = _BEFORE_CUTOFF.sub("", before)
     before = _TAIL_JUNK.sub("", before).strip(" ,，、:：")
+    before = re.sub(r"的$", "", before)  # 竞买保证金缴纳的截止时间为… → 竞买保证金缴纳
     before = re.sub(r"^(?:[(（][一二三四五六七八九十0-9]{1,3}[)）]|[一二三四五六七八九十0-9]{1,3}[、.．])", "", before)
     if prefer_before and before:
         return before[-ACTION_WINDOW:]
@@ -450,6 +452,8 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             continue  # a date with no marker: an event, a signature, a history note
         if kind == "from" and first.month is None:
             continue  # 2024年起,…: a policy start with no date
+        if kind in ("from", "effective") and _NAMES_A_DOCUMENT.match(masked, marker_end):
+            continue  # 执行2017年10月1日开始实施的《…条例》: the date of the document it names
         if kind in ("due", "from") and masked[cs:ce].rstrip().endswith("的"):
             continue  # 2024年12月31日前到期的,可以…: a condition, not a deadline
         if kind == "due" and _CONDITION_AFTER.match(masked, ce, s_end):
@@ -527,7 +531,7 @@ def _effect_action(text: str, s_start: int, pos: int, verb: str | None) -> str |
         subject = re.sub(r"^(?:第[一二三四五六七八九十百零0-9]+条|[一二三四五六七八九十]+、)", "", subject.strip())
         subject = re.sub(r"(?:将|自|从|于|今年|本年|明年|当年)+$", "", subject)[-20:]
     verb = re.sub(r"^起?(?:正式)?", "", verb or "")
-    action = (subject + verb).strip()
+    action = re.sub(r"^(?:并|且|和|及|同时)", "", (subject + verb).strip())
     return action or None
 
 
