@@ -100,7 +100,8 @@ def client(port: int, deadline: float, offset: int, size: int, out: list, errors
         if response.status != 200:
             errors.append(f"{query}: HTTP {response.status}: {body[:200]!r}")
             continue
-        out.append((query, elapsed, len(json.loads(body).get("rows", []))))
+        data = json.loads(body)
+        out.append((query, elapsed, len(data.get("rows", [])), len(data.get("facet_results") or {})))
     conn.close()
 
 
@@ -140,8 +141,8 @@ def main() -> None:
     port = args.port or free_port()
     conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     documents = conn.execute("select count(*) from documents").fetchone()[0]
-    # Documents matching each query (the index holds one token per character).
-    sys.path.insert(0, str(ROOT))
+    # Documents matching each query, with the query syntax of the code served.
+    sys.path.insert(0, str(args.code or ROOT))
     from db.search import fts_query
 
     matches = {q: conn.execute("select count(*) from documents_fts where documents_fts match ?",
@@ -186,13 +187,17 @@ def main() -> None:
             served.parent.rmdir()
     if not results:
         raise SystemExit(f"no successful request; errors: {errors[:5]}")
-    per_query = {q: {**summary([t for qq, t, _ in results if qq == q]), "matches": matches[q]}
-                 for q in QUERIES if any(qq == q for qq, _, _ in results)}
-    overall = summary([t for _, t, _ in results])
+    per_query = {q: {**summary([t for qq, t, _, _ in results if qq == q]), "matches": matches[q]}
+                 for q in QUERIES if any(qq == q for qq, _, _, _ in results)}
+    overall = summary([t for _, t, _, _ in results])
+    # Datasette leaves a facet out of the JSON when it took longer than facet_time_limit_ms.
+    facets = max((n for _, _, _, n in results), default=0)
+    short = sum(1 for _, _, _, n in results if n < facets)
     report = {"db": str(args.db), "documents": documents, "clients": clients, "params": args.params, "seconds": seconds,
               "server_ready_s": ready, "requests_per_s": overall["count"] / seconds, "errors": len(errors),
               "error_samples": errors[:5], "overall": overall, "queries": per_query, "cpu_count": os.cpu_count(),
-              "server_cpu_s": server_cpu, "server_cpu_ms_per_request": 1000 * server_cpu / (len(results) + len(errors)),
+              "server_cpu_s": server_cpu, "responses_missing_facets": short,
+              "server_cpu_ms_per_request": 1000 * server_cpu / (len(results) + len(errors)),
               "loadavg_before": load_before, "loadavg_after": load_after}
     print(f"{documents} documents, {clients} clients for {seconds:.0f} s on {HOST}: {overall['count']} requests "
           f"({report['requests_per_s']:.1f}/s), {len(errors)} errors")
@@ -202,6 +207,8 @@ def main() -> None:
               f"{s['p99_ms']:8.1f} {s['max_ms']:8.1f}")
     print(f"{'all':12s} {'':8s} {overall['count']:6d} {overall['p50_ms']:8.1f} {overall['p95_ms']:8.1f} "
           f"{overall['p99_ms']:8.1f} {overall['max_ms']:8.1f}")
+    if facets:
+        print(f"{short} responses with fewer than {facets} facets (timed out)")
     print(f"server CPU {report['server_cpu_ms_per_request']:.1f} ms per request; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
     if args.json:

@@ -23,7 +23,9 @@ import sqlite_utils
 
 from db.search import TOKENIZE, spaced
 
-SCHEMA_VERSION = 1
+# 2: the search index holds character pairs (db/search.py), under fts_rowid
+# numbered in publication order.
+SCHEMA_VERSION = 2
 
 TABLES: dict[str, dict] = {
     "documents": dict(columns={
@@ -67,12 +69,14 @@ TABLES: dict[str, dict] = {
 }
 
 INDEXES = {
-    # documents_search: Datasette's search is ``fts_rowid in (select rowid
-    # from documents_fts where … match …)`` (``fts_pk`` in the metadata); with
-    # this index the count and the facets of a search read a small index
-    # instead of one 4 KB table page per matching document (a document row
-    # with its texts fills a page): at 100,000 documents, 26 ms instead of
-    # 46 ms of CPU to count the 53,000 containing 教育.
+    # Datasette's search is ``fts_rowid in (select rowid from documents_fts
+    # where … match …)`` (``fts_pk`` in the metadata); with this index the
+    # count of a search reads a small index instead of one 4 KB table page per
+    # matching document (a document row with its texts fills a page): at
+    # 100,000 documents, 26 ms instead of 46 ms of CPU to count the 53,000
+    # containing 教育.  The rows of a search come through it in fts_rowid
+    # order, which is publication order (see build_search_index), so the
+    # newest 20 of 93,000 matches are read without sorting them all.
     "documents": [["doc_number"], ["issuer"], ["doc_type"], ["region"], ["year"], ["published_date"],
                   ["fts_rowid", "doc_type", "issuer", "region", "year"]],
     "sources": [["document_id"], ["status"]],
@@ -109,11 +113,11 @@ def create_schema(db: sqlite_utils.Database) -> None:
         for columns in indexes:
             db[name].create_index(columns, if_not_exists=True)
     # External content: the text lives in documents (so Datasette finds the
-    # index and shows real text), the index holds the spaced characters that
-    # build_search_index writes.  Never run FTS5's 'rebuild' on it: that would
-    # index the unspaced text.
+    # index and shows real text), the index holds the character pairs that
+    # build_search_index writes, under documents.fts_rowid.  Never run FTS5's
+    # 'rebuild' on it: that would index the text without its pairs.
     db.execute('CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, content="documents", '
-               f'tokenize="{TOKENIZE}")')
+               f'content_rowid="fts_rowid", tokenize="{TOKENIZE}")')
     db["schema_version"].insert({"version": SCHEMA_VERSION}, replace=True, pk="version")
 
 
@@ -121,12 +125,30 @@ def write_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> N
     db[table].insert_all(rows, batch_size=500)
 
 
+FTS_HASH_BYTES = 64 * 1024 * 1024
+
+
 def build_search_index(db: sqlite_utils.Database) -> None:
-    """Fill the character-per-token index from the documents table (and
-    ``documents.fts_rowid``, the rowid the index knows each document by)."""
+    """Number the documents in publication order (``documents.fts_rowid``,
+    the rowid the index knows each document by) and fill the search index.
+
+    Publication order, undated first and ties by id: sorting a search by
+    fts_rowid descending is sorting it newest first, and SQLite reads the
+    matches in that order from the fts_rowid index and stops after a page,
+    where ``order by published_date desc`` sorts every match: for the 92,704
+    of 100,000 documents containing 人民政府, 32 ms of CPU instead of 138.
+    """
     conn = db.conn
-    conn.execute("UPDATE documents SET fts_rowid = rowid WHERE fts_rowid IS NULL")
-    rows = conn.execute("SELECT rowid, title, body FROM documents")
+    conn.execute("""UPDATE documents SET fts_rowid = n FROM (
+                        SELECT rowid AS r, row_number() OVER (ORDER BY published_date, id) AS n FROM documents)
+                    WHERE documents.rowid = r""")
+    # FTS5 writes what it holds to a new segment whenever it holds 1 MB, and
+    # merges segments as they pile up: holding 64 MB, the pairs index of
+    # 100,000 generated notices is written in 43 s of CPU instead of 49.
+    conn.execute(f"INSERT INTO documents_fts(documents_fts, rank) VALUES ('hashsize', {FTS_HASH_BYTES})")
+    # In rowid order: FTS5 also writes out what it holds whenever a rowid is
+    # lower than the last one, which would make one segment per document.
+    rows = conn.execute("SELECT fts_rowid, title, body FROM documents ORDER BY fts_rowid")
     conn.executemany("INSERT INTO documents_fts(rowid, title, body) VALUES (?, ?, ?)",
                      ((rowid, spaced(title), spaced(body)) for rowid, title, body in rows))
     conn.commit()

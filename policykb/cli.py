@@ -59,6 +59,11 @@ def serve(db_path, port, host, metadata):
     """Serve a database read-only with Datasette."""
     from datasette.cli import cli as datasette_cli
 
+    from policykb.datasette_plugin import stale_base
+
+    stale = stale_base(db_path)
+    if stale:
+        raise click.ClickException(stale)
     click.echo(f"policykb: serving {db_path} at http://{host}:{port}/", err=True)
     args = datasette_serve_args(db_path, port, host, metadata)
     datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)

@@ -4,6 +4,10 @@
   SQL function.  This plugin registers its own on each connection after
   Datasette's (``trylast``), turning the query into phrases of single
   characters to match the character-per-token index (see ``db/search.py``).
+* ``DocumentFacets``: the facets of the documents table, all counted in one
+  pass over the matching rowids instead of one query each (see below).
+* A search of a base built with another search index is refused with a
+  message saying to rebuild it (``stale_base``).
 * Templates in ``policykb/templates`` (added to Jinja's search path after
   any ``--template-dir`` and before Datasette's own, because Datasette only
   looks for templates beside plugins that are packages):
@@ -22,20 +26,28 @@ URLs become links.
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+import numpy as np
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.database import QueryInterrupted
+from datasette.facets import ColumnFacet
+from datasette.utils import path_with_added_args, path_with_removed_args, sqlite_timelimit, tilde_decode, \
+    tilde_encode
+from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
 from db.search import fts_query
+from db.store import SCHEMA_VERSION
 
 DATABASE = "policies"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,6 +71,54 @@ MMAP_BYTES = 2_000_000_000
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+
+
+def stale_base(path: Path | str) -> str | None:
+    """Why the base at ``path`` cannot be searched with this code, or None.
+
+    A base built before the search index last changed would answer every
+    search with nothing or the wrong documents: it has to be rebuilt.
+    """
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = conn.execute("select max(version) from schema_version").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    if version in (None, SCHEMA_VERSION):
+        return None
+    return (f"{path} was built by another version of policykb (schema {version}, this one reads "
+            f"{SCHEMA_VERSION}): run policykb build --db {path} to bring it up to date")
+
+
+def _file_stamp(path: str) -> tuple[int, int, int]:
+    """Inode, modification time and size: what changes when a base is rebuilt."""
+    info = os.stat(path)
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+@lru_cache(maxsize=8)
+def _stale(path: str, stamp: tuple) -> str | None:
+    return stale_base(path)
+
+
+def _refuse_stale(datasette) -> None:
+    db = datasette.get_database(DATABASE)
+    message = db.path and _stale(str(db.path), _file_stamp(str(db.path)))
+    if message:
+        raise BadRequest(message)
+
+
+@hookimpl
+def filters_from_request(request, database, datasette):
+    if database == DATABASE and "_search" in request.args:
+        _refuse_stale(datasette)
+
+
+@hookimpl
+def register_facet_classes():
+    return [DocumentFacets]
 
 
 @hookimpl
@@ -97,6 +157,189 @@ def render_cell(value, column, table, database, datasette):
             and isinstance(value, str) and re.fullmatch(r"[0-9a-f]{6,40}", value):
         return Markup('<a href="{}">{}</a>').format(document_url(value), value)
     return None
+
+
+# --- facets of the documents table in one pass -------------------------------
+
+# Datasette counts each facet with a query of its own, and each finds the
+# matches again (FTS, a seek per match) and sorts them to group them: 385 ms
+# of CPU for the four facets of 人民政府 (92,704 of 100,000 documents).  The
+# facets of documents configured in datasette_metadata.json (as
+# {"policykb_column": column}) are counted instead from one list of the
+# matching fts_rowids, against every document's facet values held in memory
+# as integer codes (FacetIndex: read once per database file, 0.2 s and 1.6 MB
+# at 100,000 documents): 32 ms for the four.  Same values, counts, order and
+# JSON as Datasette's own column facet (tests/test_search_facets.py).
+FACET_TYPE = "policykb_column"
+
+
+def sqlite_order(value) -> tuple:
+    """A sort key ordering values as SQLite does: NULL, numbers, text, blobs.
+
+    >>> sorted([b"x", "b", 2, None, "a", 1.5], key=sqlite_order)
+    [None, 1.5, 2, 'a', 'b', b'x']
+    """
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, value) if isinstance(value, str) else (3, value)
+
+
+@dataclass(frozen=True)
+class FacetIndex:
+    """Each facet column of every document as an integer code, by fts_rowid.
+
+    ``values[column][code]`` is the value a code stands for; code 0 is NULL
+    (or no document has that fts_rowid).
+    """
+    values: dict[str, list]
+    codes: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, columns: tuple[str, ...]) -> "FacetIndex":
+        rows = conn.execute(f"select fts_rowid, {', '.join(columns)} from documents "
+                            "where fts_rowid is not null").fetchall()
+        rowids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        size = int(rowids.max()) + 1 if len(rows) else 1
+        values, codes = {}, {}
+        for i, column in enumerate(columns, 1):
+            # Python's equality is SQLite's GROUP BY's: 1 and 1.0 one group, '1' another.
+            code_of: dict = {None: 0}
+            column_codes = np.zeros(size, np.int32)
+            column_codes[rowids] = [code_of.setdefault(row[i], len(code_of)) for row in rows]
+            values[column], codes[column] = list(code_of), column_codes
+        return cls(values, codes)
+
+    def counts(self, column: str, fts_rowids: np.ndarray) -> list[tuple[object, int]]:
+        """(value, documents) of ``column`` among these documents, NULL left
+        out, most documents first, ties in SQLite's order of the values."""
+        values = self.values[column]
+        n = np.bincount(self.codes[column][fts_rowids], minlength=len(values))
+        present = [int(code) for code in np.flatnonzero(n) if code]
+        present.sort(key=lambda code: (-n[code], sqlite_order(values[code])))
+        return [(values[code], int(n[code])) for code in present]
+
+
+@lru_cache(maxsize=4)
+def _facet_index(path: str, stamp: tuple, columns: tuple[str, ...]) -> FacetIndex:
+    """The facet index of one version of a database file (``stamp``: its
+    inode, modification time and size, so a rebuilt base is read again)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return FacetIndex.read(conn, columns)
+    finally:
+        conn.close()
+
+
+async def count_facets(db, rowid_sql: str, params: dict, columns: tuple[str, ...],
+                       time_limit_ms: int | None = None) -> dict[str, list[tuple[object, int]]]:
+    """column → (value, documents) for the documents whose fts_rowids
+    ``rowid_sql`` lists (one row, one space-separated string: a few MB of
+    text cost less than 93,000 rows through the sqlite3 module).
+
+    Raises QueryInterrupted when listing them takes over ``time_limit_ms``.
+    """
+    path = str(db.path)
+    stamp = _file_stamp(path)
+
+    def count(conn):
+        index = _facet_index(path, stamp, columns)
+        try:
+            if time_limit_ms:
+                with sqlite_timelimit(conn, time_limit_ms):
+                    joined = conn.execute(rowid_sql, params).fetchone()[0]
+            else:
+                joined = conn.execute(rowid_sql, params).fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if e.args == ("interrupted",):
+                raise QueryInterrupted(e, rowid_sql, params)
+            raise
+        rowids = np.fromstring(joined, dtype=np.int64, sep=" ") if joined else np.zeros(0, np.int64)
+        return {column: index.counts(column, rowids) for column in columns}
+
+    return await db.execute_fn(count)
+
+
+class DocumentFacets(ColumnFacet):
+    """Column facets of the documents table, all counted in one pass.
+
+    Configured in the metadata as ``{"policykb_column": "doc_type"}``;
+    reported exactly as Datasette's column facets (type "column").  A column
+    also asked for with ``?_facet=`` is left to Datasette's own facet, so it
+    is not shown twice.
+    """
+    type = FACET_TYPE
+
+    async def suggest(self):
+        return []
+
+    def _search_only(self) -> bool:
+        """True when the rows are exactly the documents matching ``?_search=``
+        (Datasette's clause, nothing else): their fts_rowids are then the
+        search index's rowids, with no seek into documents."""
+        metadata = self.metadata or {}
+        clause = (f"where {metadata.get('fts_pk', 'rowid')} in (select rowid from {metadata.get('fts_table')} "
+                  f"where {metadata.get('fts_table')} match escape_fts(:search))")
+        return set(self.params) == {"search"} and self.sql.rstrip().endswith(f" from {self.table} {clause}")
+
+    async def facet_results(self):
+        requested = {value for key, value in self.get_querystring_pairs() if key == "_facet"}
+        configs = [(c["config"].get("column") or c["config"]["simple"], c["source"]) for c in self.get_configs()]
+        configs = [(column, source) for column, source in configs if column not in requested]
+        if self.table != "documents" or not configs:
+            return [], []
+        if self._search_only():
+            sql = ("select group_concat(rowid, ' ') from documents_fts "
+                   "where documents_fts match escape_fts(:search)")
+        else:
+            sql = f"select group_concat(fts_rowid, ' ') from ({self.sql})"
+        columns = tuple(column for column, _ in configs)
+        try:
+            counted = await count_facets(self.ds.get_database(self.database), sql, self.params, columns,
+                                         self.ds.setting("facet_time_limit_ms"))
+        except QueryInterrupted:
+            return [], list(columns)
+        fk_columns = {fk["column"] for fk in
+                      await self.ds.get_database(self.database).foreign_keys_for_table(self.table)}
+        urls = _ToggleUrls(self.ds, self.request)
+        size = self.get_facet_size()
+        results = []
+        for column, source in configs:
+            pairs = counted[column]
+            shown = pairs[:size]
+            labels = (await self.ds.expand_foreign_keys(self.database, self.table, column, [v for v, _ in shown])
+                      if column in fk_columns else {})
+            results.append({"name": column, "type": "column", "hideable": source != "metadata",
+                            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
+                            "results": [urls.value(column, value, count, labels) for value, count in shown],
+                            "truncated": len(pairs) > size})
+        return results, []
+
+
+class _ToggleUrls:
+    """Each facet value as Datasette's ColumnFacet reports it, its toggle URL
+    built from one parse of the query string: path_with_added_args parses it
+    again for every value, 3 ms of a 20 ms request."""
+
+    def __init__(self, ds, request):
+        self.ds, self.request = ds, request
+        # As Datasette: blank values dropped from the URLs, kept to tell what is selected.
+        self.query = urlencode(parse_qsl(request.query_string))
+        self.selected = set(parse_qsl(request.query_string, keep_blank_values=True))
+        self.base = ds.absolute_url(request, ds.urls.path(request.path))
+
+    def value(self, column: str, value, count: int, labels: dict) -> dict:
+        column_qs = f"{column}__exact" if column.startswith("_") else column
+        selected = (column_qs, str(value)) in self.selected
+        if selected:
+            url = self.ds.absolute_url(self.request, self.ds.urls.path(
+                path_with_removed_args(self.request, {column_qs: str(value)})))
+        else:
+            added = urlencode([(column_qs, value)])
+            url = f"{self.base}?{self.query}&{added}" if self.query else f"{self.base}?{added}"
+        return {"value": value, "label": labels.get((column, value), value), "count": count, "toggle_url": url,
+                "selected": selected}
 
 
 # --- small helpers ---------------------------------------------------------
@@ -358,13 +601,17 @@ async def raw_text_view(datasette, request):
 
 async def _facet_counts(datasette, where: str = "1", params: dict | None = None, limit: int = FACET_LIMIT,
                         join: str = "") -> list[dict]:
+    counted = await count_facets(datasette.get_database(DATABASE),
+                                 f"select group_concat(d.fts_rowid, ' ') from documents d {join} where {where}",
+                                 params or {}, tuple(column for column, _ in FACETS),
+                                 datasette.setting("sql_time_limit_ms"))
     facets = []
     for column, label in FACETS:
-        order = f"{column} desc" if column == "year" else "n desc, value"
-        rows = await _query(datasette, f"""select d.{column} as value, count(*) as n from documents d {join}
-            where {where} and d.{column} is not null group by value order by {order} limit {limit + 1}""",
-                            params)
-        facets.append({"column": column, "label": label, "values": rows[:limit], "more": len(rows) > limit})
+        pairs = counted[column]
+        if column == "year":
+            pairs = sorted(pairs, key=lambda pair: sqlite_order(pair[0]), reverse=True)
+        rows = [{"value": value, "n": n} for value, n in pairs[:limit]]
+        facets.append({"column": column, "label": label, "values": rows, "more": len(pairs) > limit})
     return facets
 
 
@@ -486,6 +733,8 @@ def _home_vars(datasette):
 async def search_view(datasette, request):
     """``/search?q=产教融合&doc_type=通知``: documents containing every word, best first."""
     q = (request.args.get("q") or "").strip()
+    if q:
+        _refuse_stale(datasette)
     filters = {column: request.args.get(column) for column, _ in FACETS if request.args.get(column)}
     try:
         page = max(1, int(request.args.get("page") or 1))
@@ -494,7 +743,7 @@ async def search_view(datasette, request):
     where, params = ["1"], {}
     join = ""
     if q:
-        join = "join documents_fts f on f.rowid = d.rowid"
+        join = "join documents_fts f on f.rowid = d.fts_rowid"
         where.append("documents_fts match :match")
         params["match"] = fts_query(q)
     for column, value in filters.items():
