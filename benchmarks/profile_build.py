@@ -7,8 +7,11 @@ Wraps the pipeline's stage functions (by the names the calling modules bind)
 with wall-clock timers — a few dozen calls per file, so unlike cProfile it
 does not inflate code that makes millions of small calls — then runs every
 file of DIR through ``process_source`` and the results through
-``write_database``.  One-time loads (spaCy pipeline, mojibake model, OpenCC,
-jieba dictionaries) are done first and reported apart.  Also times, on the
+``write_database``.  One-time loads (spaCy pipeline, the mojibake
+pre-filter's tables, OpenCC, jieba dictionaries) are done first and reported
+apart; the mojibake model is loaded by the first window searched, if any.
+In a build, the rows marked "(in workers)" run in the worker processes, not
+in the parent that writes the database.  Also times, on the
 same bodies, what the extractor components pay to read ``doc.text`` (spaCy
 rebuilds it from every token on each access) and one plain ``jieba.lcut``.
 
@@ -59,6 +62,8 @@ STAGES = [
     ("  clean: zone deletions", "ingest.clean", "zone_deletions"),
     ("  clean: invisible", "ingest.clean", "find_invisible"),
     ("  clean: mojibake (pre-filter + repair)", "ingest.clean", "find_mojibake_repairs"),
+    # calls = windows searched; the first one loads the model and word list
+    ("    mojibake: search", "ingest.mojibake", "_search"),
     ("  clean: markup", "ingest.clean", "find_markup"),
     ("  clean: pinyin glosses", "ingest.clean", "find_glosses"),
     ("  clean: opencc conversions", "ingest.clean", "conversions_and_script"),
@@ -77,9 +82,10 @@ STAGES = [
     ("    finder: find_deadlines", "extract.pipeline", "find_deadlines"),
     ("    finder: find_responsibilities", "extract.pipeline", "find_responsibilities"),
     ("    finder: find_duty_sentences", "extract.pipeline", "find_duty_sentences"),
+    ("merge: summarise (in workers)", "policykb.merge", "summarise"),
     ("merge: documents_from_summaries", "policykb.merge", "documents_from_summaries"),
     ("db: write rows", "db.store", "write_rows"),
-    ("db: pack cache (pickle+zlib)", "db.store", "pack"),
+    ("db: pack cache (pickle+zlib) (in workers)", "db.store", "pack"),
     ("db: FTS index", "db.store", "build_search_index"),
     ("  db: spaced()", "db.store", "spaced"),
 ]
@@ -112,8 +118,10 @@ def warm() -> dict:
         ("spaCy pipeline", lambda: __import__("extract.pipeline", fromlist=["x"]).load_pipeline()),
         ("rjieba dictionary", lambda: __import__("rjieba").cut("预热")),
         ("OpenCC", lambda: __import__("ingest.convert", fromlist=["x"]).to_simplified("預熱")),
-        ("mojibake model", lambda: __import__("ingest.mojibake", fromlist=["x"]).find_mojibake_repairs(
-            "鍏充簬鍗板彂" * 3)),
+        # What every build loads: the pre-filter's tables (the full model
+        # is loaded by the first window searched, timed below on its own).
+        ("mojibake pre-filter", lambda: __import__("ingest.mojibake", fromlist=["x"]).find_mojibake_repairs(
+            "预热")),
     ):
         started = time.process_time()
         call()

@@ -323,34 +323,46 @@ def _strip_parenthetical(s: str) -> str:
     return re.sub(r"[(（][^()（）]{0,80}[)）]$", "", s)
 
 
-def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, prev_end: int, listed: bool,
-           year_here: bool, dated: bool, past_year: bool, quoted: bool) -> bool:
-    """Whether a quantity is a target; see the module docstring."""
-    c = cues()
+def _rejected_alone(q: Quantity, text: str) -> bool:
+    """Not a target whatever its sentence, year or neighbours say: the
+    first reasons against, which need only the quantity and the characters
+    next to it.  Most quantities of a law end here (第十八条, 三个月, 1000元/人),
+    so ``find_targets`` asks this before working out their context."""
     kinds = {x.kind for x in (q.before, q.after, q.infix) if x is not None}
     if kinds & _SKIP_KINDS:
-        return False
+        return True
     kind = q.unit.kind
     if kind == "period":
-        return False
+        return True
     if kind == "duration":
         # 不少于6个月, 1学年以上; 5年努力, 连续两年 are not amounts to reach.
         if not kinds & {"min", "over"}:
-            return False
+            return True
     if q.value >= 1900 and q.unit.canonical in ("年", "学年"):
-        return False
+        return True
     if q.chinese and q.value == 1 and kind in ("count", "people") and not kinds:
-        return False  # 一个整体, 一套住房: the numeral is an article
+        return True  # 一个整体, 一套住房: the numeral is an article
     if _RATE.search(text, max(0, q.start - 8), q.start):
-        return False
+        return True
     if text[max(0, q.start - 2):q.start].endswith(("按", "按照")):
-        return False  # 按不低于起始价的20%确定…: the basis of a rule
+        return True  # 按不低于起始价的20%确定…: the basis of a rule
     if q.chinese and q.unit.canonical == "次" and not kinds:
-        return False  # 二次结构, 一次性: a word, not a count
+        return True  # 二次结构, 一次性: a word, not a count
     if text[q.end:q.end + 1] in ("/", "／"):
-        return False  # 1000元/人: a rate
+        return True  # 1000元/人: a rate
     if q.chinese and q.value < 10 and not kinds:
-        return False  # 三项制度, 两个毫不动摇: a name; targets are written in digits
+        return True  # 三项制度, 两个毫不动摇: a name; targets are written in digits
+    return False
+
+
+def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, prev_end: int, listed: bool,
+           year_here: bool, dated: bool, past_year: bool, quoted: bool) -> bool:
+    """Whether a quantity is a target; see the module docstring."""
+    if _rejected_alone(q, text):
+        return False
+    c = cues()
+    kinds = {x.kind for x in (q.before, q.after, q.infix) if x is not None}
+    kind = q.unit.kind
     if quoted:
         return False  # 《…十条措施》, “带动三亿人参与冰雪运动”: a name or a slogan
     cs, ce = clause
@@ -518,6 +530,9 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     found: list[Target] = []
     prev_end, prev_accepted, obj_floor = 0, False, 0
     for q in quantities(masked, breaks):
+        if _rejected_alone(q, masked):
+            prev_end, prev_accepted = q.end, False
+            continue
         s_start, s_end = sentence_around(sents, sent_starts, q.num_start)
         para_start = line_starts[bisect.bisect_right(line_starts, q.num_start) - 1]
         # The due year: the last cue earlier in the paragraph, else a cue

@@ -8,7 +8,7 @@ zone deletions made in one pass, prefilters in front of regexes.
 import re
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from extract import citations, deadlines, docinfo, docnumber, numbers, responsibilities, targets
 from extract.scan import finditer_from, sub_from
@@ -205,3 +205,144 @@ def test_duty_clauses_split_on_every_clause_end():
     found = responsibilities.find_duty_sentences(
         "教育部负责统筹。\n各地要加强组织领导;市教育局将制定方案!", ExtractContext(region="南京市"))
     assert [(r.agency, r.start, r.end) for r in found] == [("教育部", 0, 7), ("市教育局", 19, 28)]
+
+
+# --- mojibake: the pre-filter's pattern and the check before the search ------
+
+def plain_suspect_re():
+    """The pre-filter as first written: a lookbehind opens its last branch."""
+    from ingest import mojibake
+
+    pinyin = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+    rare = mojibake._char_class(mojibake._rare_chars())
+    return re.compile(rf"[{mojibake._STRONG}]|[{pinyin}]|[{rare}]|\?(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\?")
+
+
+# Clean hanzi, hanzi the pre-filter finds rare (觇 鸮 邕), private-use and
+# non-GBK characters, the bytes that end an out-of-step read (? @ a ~) and
+# the ASCII that does not (space, digits, punctuation).
+MOJIBAKE_ALPHABET = list("的标河和测量。、觇鸮邕溧潟鳯\ue5f9\U00020000?@a~ 1(<>|\n\u3000！ǎ") + ["(dǎo)"]
+mojibake_texts = st.lists(st.sampled_from(MOJIBAKE_ALPHABET), max_size=40).map("".join)
+
+
+@st.composite
+def misaligned_texts(draw):
+    """Clean text read one byte out of step, the way the farm damaged seed 001."""
+    from ingest.mojibake import farm_decode
+
+    clean = draw(st.text(alphabet=st.sampled_from("关于印发住房公积金管理办法的通知测量标志觇鸮（一）指导思想"),
+                         min_size=4, max_size=24))
+    data = bytearray(clean.encode("gbk"))
+    cut = draw(st.integers(0, len(data) - 1))
+    if draw(st.booleans()):
+        del data[cut]
+    else:
+        data.insert(cut, draw(st.sampled_from(b"!#,.;=")))
+    return draw(st.sampled_from(["", "中文", "abc "])) + farm_decode(bytes(data)) + draw(
+        st.sampled_from(["", "\n", "。 ", "<p>", "\ue5f9"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(mojibake_texts, misaligned_texts()))
+def test_suspect_pattern_opening_with_classes_finds_what_the_lookbehind_one_found(text):
+    from ingest import mojibake
+
+    fast, plain = mojibake._suspect_re(), plain_suspect_re()
+    assert spans(fast.finditer(text)) == spans(plain.finditer(text))
+    for lo in range(0, len(text), 7):
+        assert spans(fast.finditer(text, lo, lo + 9)) == spans(plain.finditer(text, lo, lo + 9))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(mojibake_texts, misaligned_texts()), st.data())
+def test_windows_without_a_way_back_in_step_are_left_alone_by_the_search(text, data):
+    # Within a line, exactly: no `?` and no ASCII from @ to ~, no repair.
+    from ingest import mojibake
+
+    text = text.replace("\n", " ")
+    if not text:
+        return
+    hi = data.draw(st.integers(1, len(text)))
+    if mojibake._may_change(text[:hi]):
+        return
+    line_hi = len(text) + 1  # the line goes on after the text
+    hits = [m.start() for m in mojibake._suspect_re().finditer(text, 0, hi)]
+    w = mojibake._Window(text + "。", 0, hi, 0, line_hi, hits, mojibake._Usage(text))
+    best = mojibake._search(w)
+    assert best is None or not mojibake._repairs_from(best, w)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(misaligned_texts(), min_size=1, max_size=2).map("\n".join))
+def test_damage_the_farm_does_is_repaired_as_without_the_check(text):
+    # At a line's end too: the farm's decoder ends every out-of-step run
+    # with a `?` or a letter, so no repair needs a window without one.
+    from unittest import mock
+
+    from ingest import mojibake
+
+    fast = mojibake.find_mojibake_repairs(text)
+    with mock.patch.object(mojibake, "_may_change", lambda window: True):
+        assert mojibake.find_mojibake_repairs(text) == fast
+
+
+def plain_word_next() -> dict:
+    """Every prefix of every dictionary word indexed up front, as first written."""
+    from ingest import mojibake
+
+    index: dict = {}
+    for word, f in mojibake._words()[0].items():
+        for k in range(1, len(word)):
+            entry = index.setdefault(word[:k], [0, {}])
+            entry[0] += f
+            entry[1][word[k]] = entry[1].get(word[k], 0) + f
+    return index
+
+
+def test_word_prefixes_looked_up_when_needed_match_the_index_built_up_front():
+    from ingest import mojibake
+
+    index = plain_word_next()
+    for prefix, (total, nxt) in index.items():
+        assert mojibake._word_next(prefix) == (total, nxt), prefix
+    for prefix in ("", "〓", "\x02", "abc", "科研人员", "\U0010ffff", "龘龘"):
+        if prefix and prefix not in index:
+            assert mojibake._word_next(prefix) is None
+    mojibake._word_next.cache_clear()
+
+
+def test_single_symbol_counts_read_alone_are_the_models():
+    from ingest import mojibake
+
+    assert mojibake._unigrams() == mojibake._model().uni
+
+
+# Pieces of target sentences and of what is not a target, so that random
+# texts have both.
+TARGET_PIECES = ["到2025年", "力争2030年", "十四五", "2019年", "2024年,", "建成", "培育", "达到", "已建成", "实施",
+                 "300个", "30家", "三个", "五项", "20%", "百分之五十", "6个月", "1000元/人", "第十八条", "二次",
+                 "左右", "以上", "不少于", "(含)", "每人", "按", "的", "、", "，", "。", "\n", "全国性实践中心",
+                 "示范店", "《十条措施》", "由30%提高至40%", "即可"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TARGET_PIECES), max_size=30).map("".join),
+       st.sampled_from([None, "2019-05-01", "2024-01-05"]))
+@example("建成三个300个中心。", None)  # a goal verb governs the next quantity only, rejected or not
+@example("建成1000元/人300个中心。", None)
+def test_targets_rejected_before_their_context_is_read_are_the_ones_judge_rejects(text, published):
+    # Plain: every quantity's context worked out, then judged as a whole.
+    from unittest import mock
+
+    from policykb.records import ExtractContext
+
+    ctx = ExtractContext(published_date=published)
+    fast = targets.find_targets(text, ctx)
+    alone, judge = targets._rejected_alone, targets._judge
+
+    def plain_judge(q, masked, *context):
+        return not alone(q, masked) and judge(q, masked, *context)
+
+    with mock.patch.object(targets, "_rejected_alone", lambda q, masked: False), \
+            mock.patch.object(targets, "_judge", plain_judge):
+        assert targets.find_targets(text, ctx) == fast
