@@ -34,9 +34,11 @@ ZONE_KINDS = {"chrome": "boilerplate", "meta": "metadata", "spam": "spam"}
 
 MARKUP = re.compile(
     r"</?(?:p|span|div|br|strong|b|i|u|em|font|a|td|tr|th|table|tbody|thead|h[1-6]|li|ul|ol|"
-    r"section|article|center|sup|sub)\b[^<>\n]{0,300}?/?>"
+    r"section|article|center|sup|sub)\b[^<>\n]{0,300}?/?>|<!--[^\n]{0,300}?-->"
     r"|&(?:nbsp|amp|lt|gt|quot|apos|ensp|emsp|ldquo|rdquo|middot|hellip|mdash);|&#x?[0-9a-fA-F]{1,6};",
     re.I)
+# A Markdown heading's marks: "## 第一章 总则" (one to six #, then a blank).
+MD_HEADING = re.compile(r"^#{1,6}[ \t]+(?=\S)", re.M)
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 # Leading and trailing blanks of a line (full-width and no-break spaces too).
 # The lookbehind lets only the first blank of a run start a trailing match:
@@ -94,13 +96,18 @@ def zone_deletions(page: Page) -> list[tuple[int, int, str, str]]:
 
 
 def find_markup(text: str) -> list[Proposal]:
-    """HTML tags and entities left in a text scrape.
+    """HTML tags, comments and entities left in a text scrape, and the # marks
+    of a scrape kept as Markdown.
 
     >>> find_markup("对接</span> |&nbsp;")
     [(2, 9, ''), (11, 17, '\\xa0')]
+    >>> find_markup("# 总则\\n<!-- INFO END -->\\n#1楼")
+    [(0, 2, ''), (5, 22, '')]
     """
-    return [(m.start(), m.end(), "" if m.group().startswith("<") else html.unescape(m.group()))
-            for m in MARKUP.finditer(text)]
+    found = [(m.start(), m.end(), "" if m.group().startswith("<") else html.unescape(m.group()))
+             for m in MARKUP.finditer(text)]
+    found += [(m.start(), m.end(), "") for m in MD_HEADING.finditer(text)]
+    return sorted(found)
 
 
 def find_invisible(text: str) -> list[Proposal]:

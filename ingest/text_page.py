@@ -285,8 +285,27 @@ def prepare(
     lines = []
     for i, (raw, soft, key) in enumerate(zip(raws, softs, make_keys(softs))):
         hint = hints[i] if hints else None
+        if key[:1] in "#<" and key:
+            key = _markup_key(key)
         lines.append(Line(raw, soft, key, hint, raw if raw_values else soft))
     return lines
+
+
+_MD_HEADING = re.compile(r"^#{1,6}(?=[^#])")
+_COMMENT = re.compile(r"^<!--.*-->$")
+
+
+def _markup_key(key: str) -> str:
+    """A text scrape kept as Markdown: a heading's key without its # marks (so
+    "# 广东省知识产权保护条例" reads as a title), an HTML comment line's key empty
+    (a blank line to every rule).
+
+    >>> _markup_key("##第一章总则"), _markup_key("<!--infoend-->"), _markup_key("#1")
+    ('第一章总则', '', '1')
+    """
+    if _COMMENT.match(key):
+        return ""
+    return _MD_HEADING.sub("", key)
 
 
 # ------------------------------------------------------ line patterns ---
@@ -380,7 +399,7 @@ def title_like(key: str) -> bool:
     han = han_count(key)
     if han < 4 or han < 0.5 * len(key):
         return False
-    if key[-1] in ",;:。、" or HEADING.match(key) or DATE_LINE.match(key):
+    if key[-1] in ",;:。、" or HEADING.match(key) or DATE_LINE.match(key) or ADOPTION_NOTE.match(key):
         return False
     return not NUMBER_LINE.match(key)
 
@@ -394,8 +413,16 @@ def is_preamble(line: Line, strict: bool = False) -> bool:
     k = line.key
     return bool(
         NUMBER_LINE.match(k) or SALUTATION.match(k) or DATE_LINE.match(k)
-        or TAIL_PAREN.match(k) or k.startswith("——") or (not strict and is_dense(k))
+        or TAIL_PAREN.match(k) or k.startswith("——") or ADOPTION_NOTE.match(k) or (not strict and is_dense(k))
     )
+
+
+# A law's note of its adoption under the title (题注), bracketed or not:
+# "2022年3月29日广东省第十三届人民代表大会常务委员会第四十一次会议通过".
+ADOPTION_NOTE = re.compile(
+    rf"^\(?(\d{{4}}|[{CN_DIGIT}]{{4}})年[\d{CN_DIGIT}]{{1,3}}月[\d{CN_DIGIT}]{{1,3}}日.{{0,120}}"
+    r"(通过|批准|修正|修订|公布|发布|施行)\)?$"
+)
 
 
 # --------------------------------------------------------- metadata ---
