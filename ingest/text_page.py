@@ -545,6 +545,12 @@ def _trim_value(value: str, rules: Rules) -> str:
 MIN_PROSE_AROUND_SPAM = 12
 
 
+def _without(key: str, found: list[tuple[str, int]]) -> str:
+    for marker, _ in found:
+        key = key.replace(marker, "")
+    return key
+
+
 def is_spam(key: str, rules: Rules) -> bool:
     """A whole line of SEO spam (not a notice line with a phrase injected)."""
     if rules.spam_quick is not None and not rules.spam_quick.search(key):
@@ -554,13 +560,16 @@ def is_spam(key: str, rules: Rules) -> bool:
     if score < 2:
         return False
     covered = sum(len(marker) * key.count(marker) for marker, _ in found)
+    if covered >= 0.5 * len(key):
+        return True
+    # A sentence or a title of the notice with a phrase dropped into it (seed
+    # 004: "…虚仿基地,西野翔qvod带动各地…") stays content: the cleaner removes the
+    # phrase.  Only what the markers leave counts, so a short salutation or
+    # title qualifies too.
+    if han_count(key) - covered >= MIN_PROSE_AROUND_SPAM and (is_dense(key) or title_like(_without(key, found))):
+        return False
     if covered >= 0.3 * len(key):
         return True
-    # A sentence of the notice with a phrase dropped into it (seed 004: "…虚仿基地,
-    # 西野翔qvod带动各地…") stays content: the cleaner removes the phrase.  Only
-    # what the markers leave counts, so a short salutation qualifies too.
-    if is_dense(key) and han_count(key) - covered >= MIN_PROSE_AROUND_SPAM:
-        return False
     # "国产精品…_日韩…_…": a headline of keyword segments
     return score >= 4 or key.count("_") + key.count("|") >= 2
 
