@@ -519,6 +519,16 @@ def published_date(body: str, page_meta: dict | None = None) -> str | None:
 _TRAILING_NOTE = re.compile(r"(?:[(（][^()（）]{0,20}[)）]|》)+\s*$")
 
 
+def names_a_document(title_: str | None) -> bool:
+    """Does a title read as a document's (…的通知, 关于…, …条例), not as a
+    line taken for one (令订定发布全文 28 条)?
+
+    >>> names_a_document("关于做好秋季开学工作的通知"), names_a_document("令订定发布全文 28 条")
+    (True, False)
+    """
+    return bool(title_) and ("关于" in title_ or _type_of_title(title_) is not None)
+
+
 def _type_of_title(title_: str | None) -> str | None:
     """The type named by the title's last word: …的实施意见 → 意见."""
     if not title_:

@@ -114,7 +114,11 @@ def merged(*sources):
     ((NOTICE,), (OTHER,), 2),
     # a title too short to name a document: only the same text merges
     ((NOTICE, "通知"), (NOTICE + "上门服务", "通知"), 2),
-], ids=["mirror_with_spam", "other_date", "other_text", "short_title"])
+    # a line taken for the title, naming no document (tw_laws orders)
+    ((NOTICE, "令订定发布全文 28 条"), (NOTICE + "上门服务", "令订定发布全文 28 条"), 2),
+    # the same title on a text that shares half its wording, not most of it
+    ((NOTICE,), (NOTICE[:60] + OTHER,), 2),
+], ids=["mirror_with_spam", "other_date", "other_text", "short_title", "not_a_title", "half_shared"])
 def test_mirrors_without_number(a, b, documents):
     first, second = summary("a.txt", *a), summary("b.txt", *b)
     assert len(merged((first, a[0]), (second, b[0]))) == documents
