@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from policykb.process import SourceResult
@@ -30,6 +31,7 @@ MIRROR_SIMILARITY = 0.5
 # A title is shared more often than a number (two cities' 关于调整住房公积金贷款
 # 政策的通知): under one title only near-copies merge.
 TITLE_MIRROR_SIMILARITY = 0.8
+FIRSTS_KEPT = 16
 MIN_KEY_TITLE = 8
 
 DAMAGE_KINDS = ("mojibake", "despin", "spam")
@@ -143,18 +145,17 @@ def identity_key(s: SourceSummary) -> str:
 
 def _groups(summaries: Iterable[SourceSummary], body_of: Callable[[str], str]) -> dict[str, list[SourceSummary]]:
     groups: dict[str, list[SourceSummary]] = defaultdict(list)
-    # The shingles of each group's first text, made once: a heading taken
-    # for the title of hundreds of laws (第一章 总则) is compared hundreds of times.
-    firsts: dict[str, set[int]] = {}
+    # The shingles of a group's first text are made once for a run of
+    # comparisons (one title on many laws), but only a few are kept: a set is
+    # up to 1.4 MB, and tw_laws has 390 titles shared by different laws.
+    first_shingles = lru_cache(maxsize=FIRSTS_KEPT)(lambda path: shingles(body_of(path)))
     for s in sorted(summaries, key=lambda s: s.path):
         key = identity_key(s)
         # The same name on a different text (a number reused by mistake, a
         # common title): not a mirror; keep it apart.
         if not key.startswith("text:") and groups[key]:
-            if key not in firsts:
-                firsts[key] = shingles(body_of(groups[key][0].path))
             bar = MIRROR_SIMILARITY if key.startswith("num:") else TITLE_MIRROR_SIMILARITY
-            if jaccard(firsts[key], shingles(body_of(s.path))) < bar:
+            if jaccard(first_shingles(groups[key][0].path), shingles(body_of(s.path))) < bar:
                 key = f"{key}|{s.path}"
         groups[key].append(s)
     return groups
