@@ -86,8 +86,9 @@ STAGES = [
     ("merge: documents_from_summaries", "policykb.merge", "documents_from_summaries"),
     ("db: write rows", "db.store", "write_rows"),
     ("db: pack cache (pickle+zlib) (in workers)", "db.store", "pack"),
+    ("db: spaced() bodies (in workers)", "db.rows", "spaced"),
     ("db: FTS index", "db.store", "build_search_index"),
-    ("  db: spaced()", "db.store", "spaced"),
+    ("  db: spaced() titles", "db.store", "spaced"),
 ]
 
 

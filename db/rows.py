@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
+from db.search import spaced
 from policykb.merge import DocumentRecord
 from policykb.process import SourceResult
 
@@ -36,6 +37,9 @@ def text_row(result: SourceResult) -> dict:
         "path": result.path, "traditional": int(clean.traditional), "spammed": int(clean.spammed),
         "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
         "edit_count": len(clean.edits), "body": clean.body, "raw_text": clean.raw_text,
+        # What the search index holds of the body, made here (in a build
+        # worker) rather than by the parent that fills the index.
+        "body_index": spaced(clean.body),
     }
 
 
@@ -118,8 +122,8 @@ def staged_rows(result: SourceResult, seq: int) -> Iterator[tuple[str, dict]]:
                 yield table, row
 
 
-def cache_row(result: SourceResult, version: str, blob: bytes) -> dict:
-    return {"path": result.path, "sha256": result.sha256 or "", "version": version, "result": blob}
+def cache_row(path: str, sha256: str | None, version: str, blob: bytes) -> dict:
+    return {"path": path, "sha256": sha256 or "", "version": version, "result": blob}
 
 
 def agency_row(agency: dict) -> dict:

@@ -24,7 +24,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -83,7 +83,9 @@ class BuildSummary:
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
     """A hash of the code and data that turn a file into records: when it
-    changes, every cached result is stale."""
+    changes, every cached result is stale.  Not db/: it turns cached results
+    into rows and index text when writing, which a change there redoes
+    without reprocessing (``db.store.writer_version``)."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for folder in PACKAGE_DIRS:
@@ -213,16 +215,34 @@ def _process(job: tuple[Path, str, bytes | None, CleanOptions]) -> SourceResult:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _process_packed(job: tuple[Path, str, bytes | None, CleanOptions]
-                    ) -> tuple[bytes, merge.SourceSummary | None]:
-    """``_process`` in a worker: the result packed as the build cache stores
-    it, and the summary merging needs.  The parent, which writes every
-    result serially, then unpacks it instead of unpickling it from the pipe
-    and pickling it again, and does not summarise it (the summary hashes the
-    NFKC-normalised body): per 1,000 laws 1.2 s of summaries and 0.5 s of
-    pickle and zlib off the serial path."""
-    result = _process(job)
-    return store.pack(result), merge.summarise(result) if result.ok else None
+@dataclass(frozen=True)
+class StagedSource:
+    """One source ready to be written: its staging rows (``rows.staged_rows``,
+    the search index's text of its body among them), its build-cache blob
+    and, when it is ok, the summary merging needs."""
+
+    path: str
+    sha256: str | None
+    rows: list[tuple[str, dict]]
+    blob: bytes
+    summary: merge.SourceSummary | None
+
+
+def staged(result: SourceResult, seq: int, blob: bytes | None = None) -> StagedSource:
+    """What the parent writes of one result (``seq``: the source's position)."""
+    return StagedSource(result.path, result.sha256, list(rows.staged_rows(result, seq)),
+                        blob or store.pack(result), merge.summarise(result) if result.ok else None)
+
+
+def _staged_in_worker(job: tuple[Path, str, bytes | None, CleanOptions], seq: dict[str, int]) -> StagedSource:
+    """``_process`` in a worker, and everything the parent would do with the
+    result before writing it: pack it as the build cache stores it, make its
+    rows (the index text of its body: ``db.search.spaced``, a regex pass over
+    every character) and summarise it.  The parent, which writes every
+    result serially, then only inserts: per 1,000 laws 2.2 s of index text,
+    0.5 s of unpacking, 1.2 s of summaries and 0.5 s of pickle and zlib off
+    the serial path."""
+    return staged(_process(job), seq[job[1]])
 
 
 def _warm() -> None:
@@ -248,35 +268,31 @@ def _warm_parent() -> None:
     gc.freeze()
 
 
-def process_all(jobs: list, workers: int
-                ) -> Iterator[tuple[SourceResult, bytes | None, merge.SourceSummary | None]]:
-    """Every job's result, as each finishes, with its packed form and its
-    summary when a worker made them.  Past a handful of files the jobs run
-    in worker processes that are killed when a file overruns its budget: the
-    alarm in ``_process`` cannot interrupt a regex stuck inside C."""
+def process_all(jobs: list, workers: int, seq: dict[str, int]) -> Iterator[StagedSource]:
+    """Every job's result staged (``seq``: each path's position), as each
+    finishes.  Past a handful of files the jobs run in worker processes that
+    are killed when a file overruns its budget: the alarm in ``_process``
+    cannot interrupt a regex stuck inside C."""
     if len(jobs) < POOL_THRESHOLD:
         for job in jobs:
-            yield _process(job), None, None
+            yield staged(_process(job), seq[job[1]])
         return
     import gc
 
     _warm_parent()
     try:
-        for i, outcome in run_jobs(_process_packed, jobs, workers=max(1, workers), budget=FILE_TIME_BUDGET + 5,
-                                   initializer=_warm, max_private_mb=WORKER_MAX_PRIVATE_MB):
+        # Forked: the workers share ``seq`` instead of receiving it.
+        for i, outcome in run_jobs(partial(_staged_in_worker, seq=seq), jobs, workers=max(1, workers),
+                                   budget=FILE_TIME_BUDGET + 5, initializer=_warm,
+                                   max_private_mb=WORKER_MAX_PRIVATE_MB):
             path, rel, _, _ = jobs[i]
             if isinstance(outcome, JobFailure):
                 # The parent's kill comes a few seconds after the file's own
                 # budget (its alarm could not fire inside C): same verdict.
                 reason = _over_budget() if isinstance(outcome, JobTimeout) else outcome.reason
-                yield _failed(rel, path, reason), None, None
+                yield staged(_failed(rel, path, reason), seq[rel])
                 continue
-            blob, summary = outcome
-            result = store.unpack(blob)
-            if result is None:  # cannot happen with the worker's own code; say so if it does
-                yield _failed(rel, path, "internal error: the worker's result cannot be unpacked"), None, None
-                continue
-            yield result, blob, summary
+            yield outcome
     finally:
         gc.unfreeze()
 
@@ -297,41 +313,40 @@ def build(paths: list[Path], db_path: Path, options: CleanOptions = CleanOptions
         # workers hash what they read.  Bytes are not kept.
         hashes = {rel: (sha or "", version) for (_, rel), sha in
                   zip(sources, hash_files([path for path, _ in sources], workers))} if previous else {}
-        if previous and previous == hashes:
+        # A base of an older schema, or written by other code in db/, is
+        # rewritten even when no file changed; its cached results (pipeline
+        # output, keyed by pipeline_version) are still valid and reused.
+        if previous and previous == hashes and store.base_is_current(db_path):
             ok, failed = store.source_counts(db_path)
             return BuildSummary(ok + failed, ok, failed, 0, None, time.perf_counter() - started, True)
         reusable = {rel: h for rel, h in hashes.items() if h[0] and previous.get(rel) == h}
         seq = {rel: i for i, (_, rel) in enumerate(sources)}
 
-        def results() -> Iterator[tuple[SourceResult, bytes | None, merge.SourceSummary | None]]:
+        def results() -> Iterator[StagedSource]:
             reused = set()
             for rel, blob, result in store.cached_results(db_path, reusable):
                 reused.add(rel)
-                yield result, blob, None
+                yield staged(result, seq[rel], blob)
             todo = [(path, rel, None, options) for path, rel in sources if rel not in reused]
             counts["processed"] = len(todo)
             if log:
                 log(f"processing {len(todo)} of {len(sources)} files on {min(workers, max(len(todo), 1))} cores")
-            yield from process_all(todo, workers)
+            yield from process_all(todo, workers, seq)
 
         counts: dict[str, int] = {}
-        documents, ok = _write(db_path, results(), version, seq)
+        documents, ok = _write(db_path, results(), version)
         return BuildSummary(len(sources), ok, len(sources) - ok, counts["processed"], documents,
                             time.perf_counter() - started, False)
 
 
 def write_database(db_path: Path, results: list[SourceResult], version: str) -> int:
     """Write these results as a database (in one go: the build streams them)."""
-    return _write(db_path, ((r, None, None) for r in results), version,
-                  {r.path: i for i, r in enumerate(results)})[0]
+    return _write(db_path, (staged(r, i) for i, r in enumerate(results)), version)[0]
 
 
-def _write(db_path: Path, results: Iterable[tuple[SourceResult, bytes | None, merge.SourceSummary | None]],
-           version: str, seq: dict[str, int]) -> tuple[int, int]:
-    """Stage every result as it comes, merge, assemble, then swap the new
-    database in.  Returns (documents, ok sources).  ``results``: each with its
-    packed form (from the build cache or a worker) and its summary (from a
-    worker) when they were made already."""
+def _write(db_path: Path, sources: Iterable[StagedSource], version: str) -> tuple[int, int]:
+    """Stage every source as it comes, merge, assemble, then swap the new
+    database in.  Returns (documents, ok sources)."""
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     stage = db_path.with_name(f".{db_path.name}.{os.getpid()}.stage.tmp")
     # Under the lock: a temporary file is what a killed build left behind.
@@ -341,11 +356,10 @@ def _write(db_path: Path, results: Iterable[tuple[SourceResult, bytes | None, me
     try:
         writer = store.BuildWriter(tmp, stage)
         summaries = []
-        for result, blob, summary in _upstream(results):
-            writer.stage(rows.staged_rows(result, seq[result.path]),
-                         rows.cache_row(result, version, blob or store.pack(result)))
-            if result.ok:
-                summaries.append(summary or merge.summarise(result))
+        for source in _upstream(sources):
+            writer.stage(source.rows, rows.cache_row(source.path, source.sha256, version, source.blob))
+            if source.summary is not None:
+                summaries.append(source.summary)
         writer.end_staging()
         ok = len(summaries)
         documents = assemble(writer, summaries)

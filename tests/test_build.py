@@ -161,3 +161,43 @@ def test_a_pool_build_with_recycled_workers_equals_an_in_process_build(tmp_path,
             query(single, f"select {columns} from {table} order by rowid"), table
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "pooled.db", "pooled.db.lock", "single.db",
                                                           "single.db.lock"]
+
+
+def _searchable(db: Path, word: str) -> int:
+    from db.search import fts_query
+
+    return query(db, "select count(*) from documents_fts where documents_fts match ?", fts_query(word))[0][0]
+
+
+@pytest.mark.parametrize("downgrade", ["update schema_version set version = version - 1",
+                                       "drop table build_info"])
+def test_a_base_of_an_older_schema_is_rebuilt_from_its_cache(tmp_path, downgrade):
+    # A pull that changes the schema (the search index of characters became
+    # one of pairs) changes no file and no pipeline code: the build used to
+    # call the base unchanged, and serve then refused it.
+    from policykb.datasette_plugin import stale_base
+
+    db = tmp_path / "p.db"
+    build([CORPUS / "seeds"], db, workers=1)
+    found = _searchable(db, "人民政府")
+    assert found > 0
+    conn = sqlite3.connect(db)
+    conn.execute(downgrade)
+    conn.commit()
+    conn.close()
+    summary = build([CORPUS / "seeds"], db, workers=1)
+    assert not summary.unchanged and summary.processed == 0  # the cached results are still the pipeline's
+    assert stale_base(db) is None
+    assert _searchable(db, "人民政府") == found
+    assert build([CORPUS / "seeds"], db, workers=1).unchanged
+
+
+def test_a_base_written_by_other_db_code_is_rewritten_without_reprocessing(tmp_path, monkeypatch):
+    from db import store
+
+    db = tmp_path / "p.db"
+    build([CORPUS / "seeds"], db, workers=1)
+    monkeypatch.setattr(store, "writer_version", lambda: "changed")
+    summary = build([CORPUS / "seeds"], db, workers=1)
+    assert not summary.unchanged and summary.processed == 0
+    assert query(db, "select value from build_info where key = 'writer'") == [("changed",)]
