@@ -128,18 +128,21 @@ def identity_key(s: SourceSummary) -> str:
     title that reads as a document's (关于…, …的通知, …条例) and is at least
     MIN_KEY_TITLE long names one: 通知 alone names too little, and a line
     taken for the title (令订定发布全文 28 条, in 23 Taiwanese orders) names
-    nothing.  The body's hash is the last resort.
+    nothing.  Without a date of writing two versions of one law (2020 and
+    2024, most articles alike) would pass for mirrors.  The body's hash is
+    the last resort.
 
-    >>> identity_key(SourceSummary("a.txt", None, "9f2c", (), title="关于做好 秋季开学工作的通知", issuer="某市教育局"))
-    'title:关于做好秋季开学工作的通知|某市教育局|'
+    >>> identity_key(SourceSummary("a.txt", None, "9f2c", (), title="关于做好 秋季开学工作的通知", issuer="某市教育局",
+    ...                            written_date="2024-08-20"))
+    'title:关于做好秋季开学工作的通知|某市教育局|2024-08-20'
     """
     from extract.docinfo import names_a_document
 
     if s.doc_number:
         return f"num:{s.doc_number}"
     title = normalised(s.title)
-    if len(title) >= MIN_KEY_TITLE and names_a_document(title):
-        return f"title:{title}|{s.issuer or ''}|{s.written_date or ''}"
+    if len(title) >= MIN_KEY_TITLE and names_a_document(title) and s.written_date:
+        return f"title:{title}|{s.issuer or ''}|{s.written_date}"
     return "text:" + s.text_key
 
 

@@ -118,7 +118,9 @@ def merged(*sources):
     ((NOTICE, "令订定发布全文 28 条"), (NOTICE + "上门服务", "令订定发布全文 28 条"), 2),
     # the same title on a text that shares half its wording, not most of it
     ((NOTICE,), (NOTICE[:60] + OTHER,), 2),
-], ids=["mirror_with_spam", "other_date", "other_text", "short_title", "not_a_title", "half_shared"])
+    # no date of writing: two versions of one law, most articles alike (lawref)
+    ((NOTICE, "国家科学技术奖励条例", "国务院", None), (NOTICE + "第三十条删除。", "国家科学技术奖励条例", "国务院", None), 2),
+], ids=["mirror_with_spam", "other_date", "other_text", "short_title", "not_a_title", "half_shared", "undated_versions"])
 def test_mirrors_without_number(a, b, documents):
     first, second = summary("a.txt", *a), summary("b.txt", *b)
     assert len(merged((first, a[0]), (second, b[0]))) == documents
