@@ -81,8 +81,10 @@ _ROLE_ENDINGS = (
     ("（配合）", "support"), ("(配合)", "support"), ("配合", "support"), ("参与", "support"),
     ("协助", "support"),
 )
-# "列第一位的为牵头单位": the first agency named in each cell leads.
-_FIRST_LEADS = re.compile(r"[列排][在于]?(?:第一|首)[位个][的]?(?:单位|部门)?为牵头")
+# "列第一位的为牵头单位", 排名第一的单位为牵头单位, 第一个单位为牵头单位,
+# 列在首位的是牵头单位: the first agency named in each cell leads.  The
+# ordinal needs 列/排 before it or 位/个 after it: 第一责任单位 is a title.
+_FIRST_LEADS = re.compile(r"(?:[列排][在于名]?(?:第一|首)[位个]?|(?:第一|首)[位个])的?(?:单位|部门)?[为是]牵头")
 
 _ENUM = re.compile(
     r"^[ \t\u3000]*(?:第[一二三四五六七八九十百零〇\d]{1,4}[章节条部分]|[一二三四五六七八九十]{1,3}[、.．]"
@@ -166,7 +168,42 @@ def _strip_role_ending(s: str, a: int, b: int) -> tuple[int, int, str | None]:
     return a, b, None
 
 
+# Prefixes that scope a list of departments to a level or to every unit of
+# one (各区市场监管部门、消防救援部门、应急部门: each district's three
+# departments), longest first.  A bare 市/区 is not here: 市教育局、财政局
+# is too often a city body followed by a name that stands on its own.
+SCOPE_PREFIXES = tuple(sorted((
+    "各县（市、区）", "各县(市、区)", "各县（市）", "各县(市)", "各市（州）", "各市(州)", "各县市区", "各区市县",
+    "各区县", "各县区", "各市县", "各市州", "各区", "各县", "各市", "各地", "各级",
+    "县级以上", "省级", "市级", "区级", "县级",
+), key=len, reverse=True))
+# Openings that make a name its own scope, whatever came before it.
+_OWN_SCOPE = ("各", "有关", "相关", "其他", "其它", "所属", "本")
+
+
+def _list_scope(name: str) -> str | None:
+    """The scope prefix a list opens with (各区市场监管部门 → 各区), when a
+    department name follows it."""
+    scope = next((p for p in SCOPE_PREFIXES if name.startswith(p)), None)
+    if scope is None:
+        return None
+    rest = name[len(scope):]
+    return scope if len(rest) >= 2 and (agencies.looks_like_agency(rest) or agencies.is_vague(rest)) else None
+
+
+def _bare_department(name: str) -> bool:
+    """A department named without its place or level (消防救援部门, 税务局):
+    it takes the scope of the list it stands in.  市场监管部门 is bare — 市场
+    is a word, not 市 (agencies._unscoped knows those words)."""
+    if name.startswith(_OWN_SCOPE) or agencies._unscoped(name) != name:
+        return False
+    if regions.central_at(name) or regions.division_chain(name)[0]:
+        return False  # 人民银行北京市分行, 北京经济技术开发区商务金融局, 教育部
+    return agencies.looks_like_agency(name) or agencies.is_vague(name)
+
+
 def _items(s: str, a: int, b: int, role: str, base: int, out: list[_Mention]) -> None:
+    scope = None  # the scope the list opened with, while its items are bare
     for x, y in _split_depth0(s[a:b], _ITEM_SEPS + " \t\u3000"):
         for x2, y2 in _split_conjunctions(s, a + x, a + y):
             raw = s[x2:y2]
@@ -175,7 +212,12 @@ def _items(s: str, a: int, b: int, role: str, base: int, out: list[_Mention]) ->
                 continue
             at = raw.find(name)
             start = x2 + max(at, 0)
-            out.append(_Mention(name, role, base + start, base + start + len(name)))
+            written = name
+            if scope and _bare_department(name):
+                written = scope + name
+            else:
+                scope = _list_scope(name)  # an item with its own place opens (or ends) a scope
+            out.append(_Mention(written, role, base + start, base + start + len(name)))
 
 
 def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bool = False) -> list[_Mention]:

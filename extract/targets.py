@@ -4,7 +4,9 @@
 and returns one ``Target`` per quantity that the text sets as something to
 reach: a number with its unit (300个, 50%, 6个月, 1.5亿元), the qualifier that
 bounds it (左右, 以上, 不少于 …), the thing counted (全国性实践中心) and the
-year it is due (2025, from 到2025年 earlier in the paragraph or 十四五).
+year it is due (2025, from 到2025年 earlier in the paragraph or 十四五; none
+after a relative time frame such as 三年内 or 每年, which ends a year's reach).
+A sentence repeated in a document gives its targets once.
 
 A quantity is a target when the text gives a reason to think so (a target
 year, a goal verb such as 建成/培育, a goal qualifier such as 左右/不少于) and
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,9 +84,26 @@ _INCLUSIVE = re.compile(r"[(（]含[^()（）]{0,5}[)）]")
 _LIST_MARK = re.compile(r"^(?:[(（][一二三四五六七八九十0-9]{1,3}[)）]|[0-9一二三四五六七八九十]{1,3}[、.．]|第[一二三四五六七八九十百零0-9]{1,5}条)[ ]?")
 _YEAR_PHRASE = re.compile(r"^(?:到|至|力争|争取|计划|预计)?(?:到|在|于)?(?:19|20)[0-9]{2}年(?:底|末)?(?:前)?")
 _EVERY_PERIOD = re.compile(r"每(?:[0-9]{1,3}|[一二两三四五六七八九十半])?(?:个)?(?:年|月|季度|学年|学期|周)$")
+# Time frames with no calendar year.  三年内, 年内 set a relative deadline:
+# like a year they date a target (三年内全市离境退税商店达到200家), but the
+# year is unknown.  每年 makes the target recur.  Either ends the reach of a
+# year named before it (2025年…达4.5个,三年内…覆盖率达到60%: the 60% has no
+# year).  A deadline opens its clause (，三年内…, 力争年内…); elsewhere the
+# phrase is part of a condition (离校2年内未就业的, 引进后3年内购房的,
+# 近三年内营业收入…).
+_RELATIVE_DEADLINE = re.compile(
+    r"(?:^|(?<=[,，;；。：:\n])|(?<=力争)|(?<=争取)|(?<=确保)|(?<=计划))[ ]?"
+    r"(?P<d>(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内)", re.M)
+_RECURRING = re.compile(r"每年")
+# A time adverbial opening an object read before the number: 三年内培育
+# 旅游美食体验店360家 counts 旅游美食体验店.
+_TIME_LEAD = re.compile(
+    r"^(?:(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内|今年|当年|全年|每年"
+    r"|(?:第?[一二三四])季度|[上下]半年|年底前)[ ]?")
 
 CLAUSE_BREAK = ",，;；。：:!！?？\n"
 _CLAUSE_BREAK_RE = re.compile(f"[{re.escape(CLAUSE_BREAK)}]")
+_SPACE = re.compile(r"\s+")
 _DIGIT = re.compile("[0-9０-９]")  # where ARABIC_NUMBER can start
 SEGMENT_BREAK = CLAUSE_BREAK + "、（(《"
 RANGE_SEPARATORS = "至到-—－~～"
@@ -126,6 +146,7 @@ class _Cues:
     past: re.Pattern
     penalty: re.Pattern
     lead: re.Pattern
+    opener: re.Pattern
     trail: re.Pattern
     vp: re.Pattern
     modclause: re.Pattern
@@ -149,11 +170,13 @@ def cues() -> _Cues:
         past=re.compile(past),
         penalty=re.compile(alt("penalty")),
         lead=re.compile(f"^(?:{alt('lead')}|{alt('goal')}|{alt('oblige')})"),
+        opener=re.compile(f"^(?:{alt('lead')}|{alt('oblige')})"),
         trail=re.compile(f"(?:{alt('trail')})$"),
         vp=re.compile(alt("vp")),
         modclause=re.compile(alt("modclause")),
         param=re.compile(alt("param")),
-        docobj=re.compile(f"^(?:{alt('docobj')})|(?:{alt('docobj')})$"),
+        # 政策性住房 is housing, not a policy: X性 is an adjective.
+        docobj=re.compile(f"^(?:{alt('docobj')})(?!性)|(?:{alt('docobj')})$"),
     )
 
 
@@ -355,6 +378,34 @@ def _rejected_alone(q: Quantity, text: str) -> bool:
     return False
 
 
+def _goal_opens_clause(text: str, cs: int, pos: int) -> bool:
+    """每年举办中国摩博会、消费品博览会等消费类展会40场以上: a goal verb
+    opening the clause (after a time phrase, 力争, 全市 …) governs the first
+    quantity of the clause however long the object between them.  ``cs``
+    must be a real clause start (the caller checks)."""
+    c = cues()
+    s = text[cs:pos].lstrip()
+    for _ in range(4):
+        new = _LIST_MARK.sub("", s)
+        new = _YEAR_PHRASE.sub("", new)
+        new = _TIME_LEAD.sub("", new)
+        new = c.opener.sub("", new).lstrip("，, ")
+        if new == s:
+            break
+        s = new
+    return bool(c.goal.match(s))
+
+
+def _single_item(q: Quantity, text: str, clause: tuple[int, int], year: int | None) -> bool:
+    """规划建设1座…购物中心: one of something, with no bound, no target year
+    and no word of aim, describes a project (land-sale conditions repeat it
+    parcel by parcel) or a rule (6年内只能享有1个学位); 力争培育1家专精特新
+    企业 or 到2025年建成1座… is a goal."""
+    if q.value != 1 or q.value_max is not None or q.before or q.after or q.infix or year is not None:
+        return False
+    return not cues().oblige.search(text, clause[0], clause[1])
+
+
 def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, prev_end: int, listed: bool,
            year_here: bool, dated: bool, past_year: bool, quoted: bool) -> bool:
     """Whether a quantity is a target; see the module docstring."""
@@ -386,6 +437,8 @@ def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, pre
     if q.inclusive or _INCLUSIVE.search(clause_text):
         return False  # 1万平方米(含)以上, 3个以上(含3个): a threshold of eligibility
     goal = listed or bool(c.goal.search(before_text))
+    if not goal and prev_end <= cs and (cs == 0 or text[cs - 1] in CLAUSE_BREAK):
+        goal = _goal_opens_clause(text, cs, q.start)
     if text.startswith("的", q.end) and not year_here and (not goal or "over" in kinds):
         return False  # 比例达到20%及以上的项目, 10万平方米以上的小区: a relative clause, a condition
     if year_here or goal:
@@ -432,6 +485,7 @@ def _before_np(text: str, cs: int, q: Quantity) -> str:
     for _ in range(6):
         new = _LIST_MARK.sub("", s)
         new = _YEAR_PHRASE.sub("", new)
+        new = _TIME_LEAD.sub("", new)
         new = c.lead.sub("", new)
         new = c.trail.sub("", new)
         new = _EVERY_PERIOD.sub("", new)
@@ -485,6 +539,25 @@ def _object(q: Quantity, text: str, cs: int, sent_end: int) -> str:
 # --- the finder -----------------------------------------------------------------
 
 
+def _compact(s: str) -> str:
+    """Text as the scorer compares it: NFKC, no whitespace (50％ = 50%)."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", s))
+
+
+def _repeat_key(text: str, s_start: int, s_end: int, q_end: int) -> tuple[str, int]:
+    """What makes two targets the same statement: the sentence, without
+    its list number (1、 2、 … restate one condition per parcel), and where
+    the quantity ends in it, so that two equal numbers in one sentence
+    (实训基地30个以上,…项目30个以上) both stay.
+
+    >>> _repeat_key("2、装配率不低于50％。", 0, 13, 11) == _repeat_key("1、装配率不低于 50%。", 0, 14, 12)
+    True
+    """
+    mark = _LIST_MARK.match(text[s_start:s_end])  # ^ anchors at the slice's start
+    start = s_start + (mark.end() if mark else 0)
+    return _compact(text[start:s_end]), len(_compact(text[start:q_end]))
+
+
 def _doc_year(ctx: ExtractContext) -> int | None:
     for d in (ctx.published_date, ctx.written_date):
         if d and len(d) >= 4 and d[:4].isdigit():
@@ -492,19 +565,34 @@ def _doc_year(ctx: ExtractContext) -> int | None:
     return None
 
 
-def _year_cues(text: str, doc_year: int | None) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class _TimeCue:
+    """Where the text says when: a year (到2025年), a relative deadline
+    (三年内: year None, but a due date all the same) or a recurrence (每年:
+    no due date).  The last cue before a quantity dates it."""
+
+    pos: int
+    year: int | None
+    dates: bool  # a due date, absolute or relative: 达到200家 reads as a goal
+
+
+def _year_cues(text: str, doc_year: int | None) -> list[_TimeCue]:
     out = []
     if doc_year is not None:
         for m in finditer_from(_OPENING_YEAR, _OPENING_YEAR_FIRST, text):
             if int(m.group("y")) >= doc_year:
-                out.append((m.start("y"), int(m.group("y"))))
+                out.append(_TimeCue(m.start("y"), int(m.group("y")), True))
     for m in finditer_from(_YEAR_CUE, _YEAR_CUE_FIRST, text):
         if m.group("plan"):
-            out.append((m.start(), PLAN_PERIODS[m.group("plan")]))
+            out.append(_TimeCue(m.start(), PLAN_PERIODS[m.group("plan")], True))
         else:
             y = m.group("y1") or m.group("y2") or m.group("y3")
-            out.append((m.start(), int(y)))
-    out.sort()
+            out.append(_TimeCue(m.start(), int(y), True))
+    for m in _RELATIVE_DEADLINE.finditer(text):
+        out.append(_TimeCue(m.start("d"), None, True))
+    for m in _RECURRING.finditer(text):
+        out.append(_TimeCue(m.start(), None, False))
+    out.sort(key=lambda c: c.pos)
     return out
 
 
@@ -526,8 +614,9 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(masked)]
     quote_starts = [s for s, _ in quotes]
     year_cues = _year_cues(masked, doc_year)
-    cue_pos = [p for p, _ in year_cues]
+    cue_pos = [c.pos for c in year_cues]
     found: list[Target] = []
+    seen: set[tuple[str, int]] = set()
     prev_end, prev_accepted, obj_floor = 0, False, 0
     for q in quantities(masked, breaks):
         if _rejected_alone(q, masked):
@@ -535,14 +624,16 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
             continue
         s_start, s_end = sentence_around(sents, sent_starts, q.num_start)
         para_start = line_starts[bisect.bisect_right(line_starts, q.num_start) - 1]
-        # The due year: the last cue earlier in the paragraph, else a cue
-        # later in the same sentence (建成30个基地,力争2025年…).
-        year = None
+        # The due year: the last time cue earlier in the paragraph, else a
+        # cue later in the same sentence (建成30个基地,力争2025年…).
+        cue = None
         ci = bisect.bisect_right(cue_pos, q.num_start) - 1
-        if ci >= 0 and year_cues[ci][0] >= para_start:
-            year = year_cues[ci][1]
-        elif ci + 1 < len(year_cues) and year_cues[ci + 1][0] < s_end:
-            year = year_cues[ci + 1][1]
+        if ci >= 0 and year_cues[ci].pos >= para_start:
+            cue = year_cues[ci]
+        elif ci + 1 < len(year_cues) and year_cues[ci + 1].pos < s_end:
+            cue = year_cues[ci + 1]
+        year = cue.year if cue else None
+        dated = cue is not None and cue.dates
         past_year = False
         if doc_year is not None and (year is None or year < doc_year):
             past_year = any(int(m.group(1)) < doc_year
@@ -550,15 +641,17 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         clause = _clause(breaks, q.num_start, len(masked))
         # A year makes a target on its own only in its own sentence; across
         # the paragraph it only dates targets found for other reasons.
-        year_here = (year is not None and ci >= 0 and year_cues[ci][0] >= max(s_start, q.num_start - YEAR_REACH)) or (
-            ci + 1 < len(year_cues) and clause[0] <= year_cues[ci + 1][0] < clause[1])
+        year_here = (dated and ci >= 0 and year_cues[ci] is cue
+                     and cue.pos >= max(s_start, q.num_start - YEAR_REACH)) or (
+            ci + 1 < len(year_cues) and year_cues[ci + 1].dates and clause[0] <= year_cues[ci + 1].pos < clause[1])
         qi = bisect.bisect_right(quote_starts, q.num_start) - 1
         quoted = qi >= 0 and q.num_start < quotes[qi][1]
         # 培育20项国际顶级赛事、30项高商业价值赛事: the next item of a list
         # whose first item is a target shares its goal verb.
         gap = masked[prev_end:q.start]
         listed = prev_accepted and len(gap) <= 30 and "、" in gap and not any(ch in CLAUSE_BREAK for ch in gap)
-        accepted = _judge(q, masked, clause, s_start, prev_end, listed, year_here, year is not None, past_year, quoted)
+        accepted = not _single_item(q, masked, clause, year) and _judge(
+            q, masked, clause, s_start, prev_end, listed, year_here, dated, past_year, quoted)
         prev_end, prev_accepted = q.end, accepted
         if not accepted:
             continue
@@ -569,6 +662,12 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         obj_floor = q.end
         if len(obj) < 1 or cues().docobj.search(obj) or cues().param.search(obj):
             continue  # 出台15条措施; 给予不低于5万元的奖励
+        # A sentence repeated word for word (land-sale notices restate the
+        # same condition for each parcel) states its targets once.
+        key = _repeat_key(text, s_start, s_end, q.end)
+        if key in seen:
+            continue
+        seen.add(key)
         qualifier = (q.after or q.before or q.infix)
         found.append(Target(
             year=year,
