@@ -422,6 +422,10 @@ def is_preamble(line: Line, strict: bool = False) -> bool:
 ADOPTION_NOTE = re.compile(
     rf"^\(?(\d{{4}}|[{CN_DIGIT}]{{4}})年[\d{CN_DIGIT}]{{1,3}}月[\d{CN_DIGIT}]{{1,3}}日.{{0,120}}"
     r"(通过|批准|修正|修订|公布|发布|施行)\)?$"
+    # A Taiwanese law's history (沿革), one numbered entry a line, often
+    # wrapped: "1.中华民国八十一年七月二十九日内政部…号" / "令订定发布全文28条".
+    r"|^\d{1,3}\.中华民国[〇零一二三四五六七八九十百]+年"
+    r"|^令(订定|修正|增订|删除|废止|停止适用)?(发布|公布)"
 )
 
 
