@@ -192,22 +192,30 @@ def writer_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def stored_versions(path: Path | str) -> tuple[int | None, str | None]:
+    """(schema version, writer version) the base at ``path`` records; None
+    for what it does not (a base from before build_info, or no base at all)."""
+    if not Path(path).exists():
+        return None, None
+    found: list = []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for sql in ("SELECT max(version) FROM schema_version", "SELECT value FROM build_info WHERE key = 'writer'"):
+            try:
+                row = conn.execute(sql).fetchone()
+            except sqlite3.Error:
+                row = None
+            found.append(row[0] if row else None)
+    finally:
+        conn.close()
+    return found[0], found[1]
+
+
 def base_is_current(path: Path) -> bool:
     """Whether the base at ``path`` has this schema version and was written by
     this code (``writer_version``): if not, a build rewrites it even when no
     file changed (``policykb serve`` refuses a base of another schema)."""
-    if not path.exists():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            schema = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-            writer = conn.execute("SELECT value FROM build_info WHERE key = 'writer'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:  # a base from before build_info, or no base at all
-        return False
-    return schema == SCHEMA_VERSION and writer is not None and writer[0] == writer_version()
+    return stored_versions(path) == (SCHEMA_VERSION, writer_version())
 
 
 def cached_hashes(path: Path) -> dict[str, tuple[str, str]]:

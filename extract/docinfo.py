@@ -336,8 +336,7 @@ def title(body: str, page_meta: dict | None = None, html_title: str | None = Non
         # A <title> naming nothing in the body is its column's name (成安县人民政府-
         # 政府信息公开指南) when the body opens with a title of its own.
         first = headings[0] if headings else None
-        if first and _title_like(first) and ("关于" in first or _type_of_title(first)) \
-                and squashed_html not in _SPACE.sub("", body):
+        if first and _title_like(first) and names_a_document(first) and squashed_html not in _SPACE.sub("", body):
             return first
         if _title_like(from_html):
             return from_html
@@ -445,12 +444,12 @@ def issuers(body: str, page_meta: dict | None = None, title_: str | None = None)
     found = _title_agencies(title_)
     if found:
         return found
-    meta = _meta(page_meta, "发文机关")
-    if meta:
-        names = tuple(_fuller_name(n, body) for n in re.split(r"[\s、，,；;]+", meta) if n)
-        if names:
-            return names
-    return ()
+    return tuple(_fuller_name(n, body) for n in _named_agencies(_meta(page_meta, "发文机关")))
+
+
+def _named_agencies(value: str | None) -> tuple[str, ...]:
+    """The agencies a metadata value lists (发文机关：市财政局、市税务局)."""
+    return tuple(n for n in re.split(r"[\s、，,；;]+", value or "") if n)
 
 
 def _fuller_name(name: str, body: str) -> str:
@@ -614,7 +613,7 @@ def _source_agencies(page_meta: dict | None) -> tuple[str, ...]:
     """The agency a page names as its source (来源：沈阳市房产局): where an
     interpretation or a news page without an issuer comes from."""
     for label in ("发文机关", "来源"):
-        names = tuple(n for n in re.split(r"[\s、，,；;]+", _meta(page_meta, label) or "") if n)
+        names = _named_agencies(_meta(page_meta, label))
         if names and all(is_agency(n) for n in names):
             return names
     return ()

@@ -181,8 +181,9 @@ def find_doc_numbers(text: str) -> list[tuple[int, int, str]]:
 
 
 # A joint announcement names its issuers apart, one space between them:
-# 财政部 税务总局公告2025年第17号.  A name is 2-12 characters ending in one
-# of these, standing at a line's start or after another such name.
+# 财政部 税务总局公告2025年第17号.  A name is 3-15 Chinese characters ending in
+# one of these, after no Chinese character (a line's start, a bracket, a
+# space before the next name); prose before it (根据) is trimmed as for codes.
 _JOINT_NAME = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,14}}[部局委署院厅会行办])[ \u3000]$")
 
 

@@ -47,7 +47,7 @@ from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
 from db.search import fts_query
-from db.store import SCHEMA_VERSION
+from db.store import SCHEMA_VERSION, stored_versions
 
 DATABASE = "policies"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,13 +79,7 @@ def stale_base(path: Path | str) -> str | None:
     A base built before the search index last changed would answer every
     search with nothing or the wrong documents: it has to be rebuilt.
     """
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        version = conn.execute("select max(version) from schema_version").fetchone()[0]
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
+    version, _ = stored_versions(path)
     if version in (None, SCHEMA_VERSION):
         return None
     return (f"{path} was built by another version of policykb (schema {version}, this one reads "

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable
 
+from extract.docinfo import names_a_document
 from policykb.process import SourceResult
 
 # Two bodies under one document number are one notice when this share of
@@ -136,8 +137,6 @@ def identity_key(s: SourceSummary) -> str:
     ...                            written_date="2024-08-20"))
     'title:关于做好秋季开学工作的通知|某市教育局|2024-08-20'
     """
-    from extract.docinfo import names_a_document
-
     if s.doc_number:
         return f"num:{s.doc_number}"
     title = normalised(s.title)
@@ -172,7 +171,7 @@ def documents_from_summaries(summaries: Iterable[SourceSummary], body_of: Callab
     """Mirrors merged into documents, in the order of their first source's path.
 
     ``body_of(path)`` gives a source's clean body; it is asked only for
-    sources that share a document number with another."""
+    sources that share a number or a title key with another."""
     docs: list[DocumentRecord] = []
     for key, members in _groups(summaries, body_of).items():
         members = sorted(members, key=lambda s: s.damage)
