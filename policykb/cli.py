@@ -110,6 +110,42 @@ def show(file):
         sys.exit(1)
 
 
+@cli.command(name="eval")
+@click.option("--db", "db_path", default="policies.db", show_default=True, type=click.Path(path_type=Path),
+              help="The base to score.")
+@click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of gold files (format: tests/devset/README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--worst", default=10, show_default=True, help="How many of the worst files to show.")
+@click.option("--floors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON of pinned floors ({measure: {f1|precision|recall: value}}); exit 1 below any.")
+def eval_command(db_path, gold_dir, as_json, worst, floors):
+    """Score a base against gold files: precision, recall and F1 per measure."""
+    from db.evaluation import NotABase
+    from policykb.evaluate import GoldError, below_floors, evaluate, format_table
+
+    try:
+        result = evaluate(db_path, gold_dir)
+        pinned = json.loads(floors.read_text(encoding="utf-8")) if floors else {}
+    except (NotABase, GoldError) as e:
+        raise click.ClickException(str(e))
+    except json.JSONDecodeError as e:
+        raise click.ClickException(f"{floors}: not JSON (line {e.lineno}: {e.msg})")
+    failures = below_floors(result, pinned)
+    if as_json:
+        out = result.as_dict(worst)
+        out["below_floors"] = failures
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_table(result, worst))
+        for line in failures:
+            click.echo(f"below floor: {line}", err=True)
+    if result.gold_errors:
+        raise click.ClickException(f"{len(result.gold_errors)} gold files could not be read")
+    if failures:
+        sys.exit(1)
+
+
 def main():
     cli()
 
