@@ -23,7 +23,7 @@ def replay(text: str, repairs: list[Repair]) -> str:
 def _cases():
     for path in sorted(GOLDEN.glob("*.json")):
         for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            marks = [pytest.mark.xfail(reason=case["xfail"], strict=False)] if "xfail" in case else []
+            marks = [pytest.mark.xfail(reason=case["xfail"], strict=True)] if "xfail" in case else []
             yield pytest.param(case, id=f"{path.stem}:{case['name']}", marks=marks)
 
 
@@ -143,7 +143,7 @@ def _gold_001():
     if not _GOLD_001.exists():
         return []
     gold = json.loads(_GOLD_001.read_text(encoding="utf-8"))["mojibake_repairs"]
-    return [pytest.param(s, marks=[pytest.mark.xfail(reason=_GOLD_001_MISSES[s], strict=False)]
+    return [pytest.param(s, marks=[pytest.mark.xfail(reason=_GOLD_001_MISSES[s], strict=True)]
                          if s in _GOLD_001_MISSES else []) for s in gold]
 
 
