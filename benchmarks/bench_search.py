@@ -143,7 +143,7 @@ def main() -> None:
     documents = conn.execute("select count(*) from documents").fetchone()[0]
     # Documents matching each query, with the query syntax of the code served.
     sys.path.insert(0, str(args.code or ROOT))
-    from db.search import fts_query
+    from policykb.db.search import fts_query
 
     matches = {q: conn.execute("select count(*) from documents_fts where documents_fts match ?",
                                (fts_query(q),)).fetchone()[0] for q in QUERIES}

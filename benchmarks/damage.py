@@ -50,9 +50,9 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 from pypinyin import Style, pinyin  # noqa: E402
 
-from ingest.clean import clean_page  # noqa: E402
-from ingest.mojibake import farm_decode  # noqa: E402
-from ingest.page import page_from_text  # noqa: E402
+from policykb.ingest.clean import clean_page  # noqa: E402
+from policykb.ingest.mojibake import farm_decode  # noqa: E402
+from policykb.ingest.page import page_from_text  # noqa: E402
 
 SITE_TAGS = ["[中国网 资讯]", "【新华网 时政】", "[人民网 地方]"]
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -40,9 +40,9 @@ from pypinyin import Style, pinyin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.clean import clean_page  # noqa: E402
-from ingest.despin import load_table  # noqa: E402
-from ingest.page import page_from_text  # noqa: E402
+from policykb.ingest.clean import clean_page  # noqa: E402
+from policykb.ingest.despin import load_table  # noqa: E402
+from policykb.ingest.page import page_from_text  # noqa: E402
 
 SPAM_KNOWN = ["上门服务", "西野翔qvod", "双城之战在线观看", "威尼斯人娱乐"]
 # Not in ingest/data: what a page the project has never seen might carry.

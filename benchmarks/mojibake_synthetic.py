@@ -30,8 +30,8 @@ import unicodedata
 import opencc
 from pypinyin import Style, pinyin
 
-from ingest.edits import apply_proposals
-from ingest.mojibake import MARK, farm_decode, find_mojibake_repairs
+from policykb.ingest.edits import apply_proposals
+from policykb.ingest.mojibake import MARK, farm_decode, find_mojibake_repairs
 
 GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 STRAY = b"!#%&*+,-.;:="

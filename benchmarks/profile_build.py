@@ -54,41 +54,41 @@ def wrap(module, name: str, label: str) -> None:
 # (label, module, attribute): the attribute as the *calling* module binds it.
 STAGES = [
     ("decode", "policykb.process", "decode"),
-    ("page: text zoning", "ingest.page", "page_from_text"),
-    ("page: html zoning", "ingest.page", "page_from_html"),
-    ("  page: prepare (OpenCC, keys)", "ingest.text_page", "prepare"),
-    ("  page: classify (rule pass)", "ingest.text_page", "classify"),
+    ("page: text zoning", "policykb.ingest.page", "page_from_text"),
+    ("page: html zoning", "policykb.ingest.page", "page_from_html"),
+    ("  page: prepare (OpenCC, keys)", "policykb.ingest.text_page", "prepare"),
+    ("  page: classify (rule pass)", "policykb.ingest.text_page", "classify"),
     ("clean_page (all cleaning)", "policykb.process", "clean_page"),
-    ("  clean: zone deletions", "ingest.clean", "zone_deletions"),
-    ("  clean: invisible", "ingest.clean", "find_invisible"),
-    ("  clean: mojibake (pre-filter + repair)", "ingest.clean", "find_mojibake_repairs"),
+    ("  clean: zone deletions", "policykb.ingest.clean", "zone_deletions"),
+    ("  clean: invisible", "policykb.ingest.clean", "find_invisible"),
+    ("  clean: mojibake (pre-filter + repair)", "policykb.ingest.clean", "find_mojibake_repairs"),
     # calls = windows searched; the first one loads the model and word list
-    ("    mojibake: search", "ingest.mojibake", "_search"),
-    ("  clean: markup", "ingest.clean", "find_markup"),
-    ("  clean: pinyin glosses", "ingest.clean", "find_glosses"),
-    ("  clean: opencc conversions", "ingest.clean", "conversions_and_script"),
-    ("  clean: spam", "ingest.clean", "find_spam"),
-    ("  clean: despin", "ingest.clean", "despin"),
-    ("  clean: whitespace", "ingest.clean", "find_blank_space"),
-    ("  clean: meta values", "ingest.clean", "clean_meta_value"),
-    ("extract (all)", "extract.pipeline", "extract"),
-    ("  extract: make_doc (rjieba + Doc)", "extract.pipeline", "make_doc"),
+    ("    mojibake: search", "policykb.ingest.mojibake", "_search"),
+    ("  clean: markup", "policykb.ingest.clean", "find_markup"),
+    ("  clean: pinyin glosses", "policykb.ingest.clean", "find_glosses"),
+    ("  clean: opencc conversions", "policykb.ingest.clean", "conversions_and_script"),
+    ("  clean: spam", "policykb.ingest.clean", "find_spam"),
+    ("  clean: despin", "policykb.ingest.clean", "despin"),
+    ("  clean: whitespace", "policykb.ingest.clean", "find_blank_space"),
+    ("  clean: meta values", "policykb.ingest.clean", "clean_meta_value"),
+    ("extract (all)", "policykb.extract.pipeline", "extract"),
+    ("  extract: make_doc (rjieba + Doc)", "policykb.extract.pipeline", "make_doc"),
     ("    rjieba.cut", "rjieba", "cut"),
-    ("    finder: find_doc_numbers (in docinfo)", "extract.docinfo", "find_doc_numbers"),
-    ("    finder: find_doc_numbers (in citations)", "extract.citations", "find_doc_numbers"),
-    ("    finder: extract_docinfo", "extract.pipeline", "extract_docinfo"),
-    ("    finder: find_citations", "extract.pipeline", "find_citations"),
-    ("    finder: find_targets", "extract.pipeline", "find_targets"),
-    ("    finder: find_deadlines", "extract.pipeline", "find_deadlines"),
-    ("    finder: find_responsibilities", "extract.pipeline", "find_responsibilities"),
-    ("    finder: find_duty_sentences", "extract.pipeline", "find_duty_sentences"),
+    ("    finder: find_doc_numbers (in docinfo)", "policykb.extract.docinfo", "find_doc_numbers"),
+    ("    finder: find_doc_numbers (in citations)", "policykb.extract.citations", "find_doc_numbers"),
+    ("    finder: extract_docinfo", "policykb.extract.pipeline", "extract_docinfo"),
+    ("    finder: find_citations", "policykb.extract.pipeline", "find_citations"),
+    ("    finder: find_targets", "policykb.extract.pipeline", "find_targets"),
+    ("    finder: find_deadlines", "policykb.extract.pipeline", "find_deadlines"),
+    ("    finder: find_responsibilities", "policykb.extract.pipeline", "find_responsibilities"),
+    ("    finder: find_duty_sentences", "policykb.extract.pipeline", "find_duty_sentences"),
     ("merge: summarise (in workers)", "policykb.merge", "summarise"),
     ("merge: documents_from_summaries", "policykb.merge", "documents_from_summaries"),
-    ("db: write rows", "db.store", "write_rows"),
-    ("db: pack cache (pickle+zlib) (in workers)", "db.store", "pack"),
-    ("db: spaced() bodies (in workers)", "db.rows", "spaced"),
-    ("db: FTS index", "db.store", "build_search_index"),
-    ("  db: spaced() titles", "db.store", "spaced"),
+    ("db: write rows", "policykb.db.store", "write_rows"),
+    ("db: pack cache (pickle+zlib) (in workers)", "policykb.db.store", "pack"),
+    ("db: spaced() bodies (in workers)", "policykb.db.rows", "spaced"),
+    ("db: FTS index", "policykb.db.store", "build_search_index"),
+    ("  db: spaced() titles", "policykb.db.store", "spaced"),
 ]
 
 
@@ -97,15 +97,15 @@ def install() -> None:
 
     for label, module, name in STAGES:
         wrap(importlib.import_module(module), name, label)
-    from ingest.edits import EditLog
+    from policykb.ingest.edits import EditLog
 
-    from db.store import BuildWriter
+    from policykb.db.store import BuildWriter
 
     for name in ("stage", "set_documents", "write_citations", "write_documents", "close"):
         setattr(BuildWriter, name, timed(f"db: BuildWriter.{name}", getattr(BuildWriter, name)))
     EditLog.apply = timed("  clean: EditLog.apply", EditLog.apply)
     EditLog.edits = timed("  clean: EditLog.edits", EditLog.edits)
-    from extract.pipeline import load_pipeline
+    from policykb.extract.pipeline import load_pipeline
 
     nlp = load_pipeline()
     nlp._components[:] = [(name, timed(f"  extract: component {name.replace('policykb_', '')}", proc))
@@ -116,12 +116,12 @@ def warm() -> dict:
     """One-time loads, timed apart from the per-file work."""
     out = {}
     for label, call in (
-        ("spaCy pipeline", lambda: __import__("extract.pipeline", fromlist=["x"]).load_pipeline()),
+        ("spaCy pipeline", lambda: __import__("policykb.extract.pipeline", fromlist=["x"]).load_pipeline()),
         ("rjieba dictionary", lambda: __import__("rjieba").cut("预热")),
-        ("OpenCC", lambda: __import__("ingest.convert", fromlist=["x"]).to_simplified("預熱")),
+        ("OpenCC", lambda: __import__("policykb.ingest.convert", fromlist=["x"]).to_simplified("預熱")),
         # What every build loads: the pre-filter's tables (the full model
         # is loaded by the first window searched, timed below on its own).
-        ("mojibake pre-filter", lambda: __import__("ingest.mojibake", fromlist=["x"]).find_mojibake_repairs(
+        ("mojibake pre-filter", lambda: __import__("policykb.ingest.mojibake", fromlist=["x"]).find_mojibake_repairs(
             "预热")),
     ):
         started = time.process_time()
@@ -154,7 +154,7 @@ def main() -> None:
 
     # What the six components pay to read doc.text, and one plain jieba pass.
     import jieba
-    from extract.pipeline import load_pipeline, make_doc
+    from policykb.extract.pipeline import load_pipeline, make_doc
 
     jieba.setLogLevel(60)
     jieba.initialize()

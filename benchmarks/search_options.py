@@ -21,7 +21,7 @@ import unicodedata
 
 import rjieba
 
-from db.search import _CJK, TOKEN_PUNCT, TOKENIZE, fts_query, spaced
+from policykb.db.search import _CJK, TOKEN_PUNCT, TOKENIZE, fts_query, spaced
 
 QUERIES = ["教育", "公积金", "产教融合", "住房公积金贷款", "职业教育", "提取", "贷款", "二手房", "人才", "实训基地",
            "人民政府", "府", "房公", "住房，公积金"]

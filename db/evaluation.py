@@ -52,10 +52,11 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 def read_base(path: Path | str, file_names: set[str]) -> BaseView:
     """Rows of the documents made from the named files, and every document's number.
 
-    >>> read_base("/nonexistent.db", set())
-    Traceback (most recent call last):
-    ...
-    db.evaluation.NotABase: /nonexistent.db: no such database
+    >>> try:
+    ...     read_base("/nonexistent.db", set())
+    ... except NotABase as e:
+    ...     print(e)
+    /nonexistent.db: no such database
     """
     view = BaseView()
     try:

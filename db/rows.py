@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from db.search import spaced
-from policykb.merge import DocumentRecord
-from policykb.process import SourceResult
+from policykb.db.search import spaced
+from policykb.records import DocumentRecord, SourceResult
 
 
 def _offsets(record) -> dict:

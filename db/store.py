@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from db.search import TOKENIZE, spaced
+from policykb.db.search import TOKENIZE, spaced
 
 # 2: the search index holds character pairs (db/search.py), under fts_rowid
 # numbered in publication order.

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract import regions
-from extract.regions import NATIONWIDE, Division
+from policykb.extract import regions
+from policykb.extract.regions import NATIONWIDE, Division
 
 # Characters that stand for "this document's own province/city/…" in front
 # of a department: 市教育局, 省教育厅, 区税务局.

@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
+from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 from policykb.records import Citation
 
-from extract.scan import finditer_from
-from extract.tables import rows
+from policykb.extract.scan import finditer_from
+from policykb.extract.tables import rows
 
 # Longest title seen in the development pages is about 90 characters (a 关于印
 # 发《…》的通知 with a long inner title); 200 leaves room and bounds the work
@@ -162,7 +162,7 @@ def _is_bare_type_word(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _type_words() -> frozenset[str]:
-    from extract.docinfo import _doc_types  # the 文种 table lives there
+    from policykb.extract.docinfo import _doc_types  # the 文种 table lives there
 
     return frozenset(suffix for suffix, _ in _doc_types())
 
@@ -218,7 +218,7 @@ def _bare_title(text: str, number_start: int) -> str | None:
         cut = stop.end()
     candidate = head[cut:].strip()
     if 6 <= len(candidate) <= 90 and "关于" in candidate:
-        from extract.docinfo import _type_of_title  # the 文种 table lives there
+        from policykb.extract.docinfo import _type_of_title  # the 文种 table lives there
 
         if _type_of_title(candidate):
             return candidate

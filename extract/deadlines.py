@@ -33,15 +33,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract.numbers import (
+from policykb.extract.numbers import (
     line_spans,
     mask_non_quantities,
     parse_chinese,
     sentence_around,
     sentence_spans,
 )
-from extract.scan import finditer_from
-from extract.tables import alternation, words_by_role
+from policykb.extract.scan import finditer_from
+from policykb.extract.tables import alternation, words_by_role
 from policykb.records import Deadline, ExtractContext
 
 # One pattern for every way a date is written; each alternative has bounded

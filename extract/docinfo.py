@@ -24,33 +24,21 @@ signature; :func:`doc_type` tells them apart by cue words (data file
 
 from __future__ import annotations
 
+from policykb.records import DocInfo  # noqa: F401 (moved; imported from here too)
+
 import datetime as _dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
+from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 
-from extract.tables import rows
-
-
-@dataclass(frozen=True)
-class DocInfo:
-    doc_number: str | None
-    title: str | None
-    issuers: tuple[str, ...]
-    issuer: str | None  # the issuers joined with '、'
-    doc_type: str | None
-    written_date: str | None
-    published_date: str | None
-    region: str | None
-    status: str | None = None  # 有效, 失效, 废止 when the page says so
+from policykb.extract.tables import rows
 
 
 # --------------------------------------------------------------------------
 # Tables
-
 
 
 def _doc_types() -> tuple[tuple[str, str], ...]:
@@ -597,7 +585,7 @@ def doc_type(title_: str | None, body: str, number: str | None = None,
 def region(issuers_: tuple[str, ...], title_: str | None = None) -> str | None:
     """The area the issuer governs (全国, 辽宁省, 盘锦市 …), via extract.regions."""
     try:
-        from extract.regions import region_of
+        from policykb.extract.regions import region_of
     except ImportError:  # written by another hand; absent during development
         return None
     names = issuers_ or _title_agencies(title_)

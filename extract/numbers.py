@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract.scan import sub_from
-from extract.tables import rows
+from policykb.extract.scan import sub_from
+from policykb.extract.tables import rows
 
 
 # Full-width digits and the ideographic zero read as ASCII digits; the clean

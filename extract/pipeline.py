@@ -12,6 +12,8 @@ records' character spans on ``doc.spans[<name>]`` and the records on
 
 from __future__ import annotations
 
+from policykb.records import PageInfo, Extracted  # noqa: F401 (moved; imported from here too)
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,36 +21,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extract.citations import find_citations
-from extract.deadlines import find_deadlines
-from extract.docinfo import DocInfo, extract_docinfo
-from extract.responsibilities import find_duty_sentences, find_responsibilities
-from extract.targets import find_targets
+from policykb.extract.citations import find_citations
+from policykb.extract.deadlines import find_deadlines
+from policykb.extract.docinfo import DocInfo, extract_docinfo
+from policykb.extract.responsibilities import find_duty_sentences, find_responsibilities
+from policykb.extract.targets import find_targets
 from policykb.records import Citation, Deadline, ExtractContext, Responsibility, Target
 
 for _name, _default in (("page", None), ("docinfo", None), ("context", None), ("records", None), ("body", None)):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    """What a component may know of the page beyond the body."""
-
-    meta: dict
-    html_title: str | None = None
-    links: tuple[str, ...] = ()
-    tables: tuple = ()
-
-
-@dataclass(frozen=True)
-class Extracted:
-    docinfo: DocInfo
-    citations: tuple[Citation, ...]
-    targets: tuple[Target, ...]
-    deadlines: tuple[Deadline, ...]
-    responsibilities: tuple[Responsibility, ...]
-    duties: tuple[Responsibility, ...] = ()  # agency-subject sentences (教育部将…)
 
 
 def _annotate(doc: Doc, name: str, records: list) -> None:

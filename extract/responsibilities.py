@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract import agencies, regions
+from policykb.extract import agencies, regions
 from policykb.records import ExtractContext, Responsibility
 
 # Column labels, first match wins (a label matches when it contains the

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract.numbers import (
+from policykb.extract.numbers import (
     ARABIC_NUMBER,
     CHINESE_NUMBER,
     Qualifier,
@@ -44,8 +44,8 @@ from extract.numbers import (
     unit_at,
     units,
 )
-from extract.scan import finditer_from
-from extract.tables import alternation, words_by_role
+from policykb.extract.scan import finditer_from
+from policykb.extract.tables import alternation, words_by_role
 from policykb.records import ExtractContext, Target
 
 # Five-year plans name the year they end in.

@@ -18,16 +18,18 @@ keeps them all traceable to raw-text positions.  The order matters:
 
 from __future__ import annotations
 
+from policykb.records import CleanOptions, CleanText  # noqa: F401 (moved; imported from here too)
+
 import html
 import re
 from dataclasses import dataclass, field
 
-from ingest.convert import conversions_and_script, to_simplified
-from ingest.despin import despin
-from ingest.edits import EditLog, Proposal, apply_proposals
-from ingest.mojibake import find_mojibake_repairs
-from ingest.pinyin import find_glosses
-from ingest.spam import find_spam
+from policykb.ingest.convert import conversions_and_script, to_simplified
+from policykb.ingest.despin import despin
+from policykb.ingest.edits import EditLog, Proposal, apply_proposals
+from policykb.ingest.mojibake import find_mojibake_repairs
+from policykb.ingest.pinyin import find_glosses
+from policykb.ingest.spam import find_spam
 from policykb.records import Edit, Page
 
 ZONE_KINDS = {"chrome": "boilerplate", "meta": "metadata", "spam": "spam"}
@@ -47,30 +49,6 @@ EDGE_SPACE = re.compile(r"^[^\S\n]+|(?<![^\S\n])[^\S\n]+$", re.M)
 # A line that is empty once stripped (\s is what str.strip removes), up to
 # the line break that ends it.
 BLANK_LINE = re.compile(r"^[^\S\n]*+(?=\n)", re.M)
-
-
-@dataclass(frozen=True)
-class CleanOptions:
-    """Which optional stages run (all by default)."""
-
-    repair_mojibake: bool = True
-    convert: bool = True
-    despin: bool = True
-
-
-@dataclass(frozen=True)
-class CleanText:
-    raw_text: str
-    body: str
-    edits: tuple[Edit, ...]
-    meta: dict = field(default_factory=dict)  # page metadata, simplified
-    html_title: str | None = None
-    links: tuple[str, ...] = ()
-    tables: tuple = ()
-    traditional: bool = False
-    spammed: bool = False
-    spin_confidence: float | None = None
-    unrecovered: int = 0  # characters lost to mojibake and left marked
 
 
 def zone_deletions(page: Page) -> list[tuple[int, int, str, str]]:

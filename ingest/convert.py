@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.edits import Proposal, code_points, runs_of_changes
+from policykb.ingest.edits import Proposal, code_points, runs_of_changes
 
 # Corner brackets are the traditional-script quotation marks; mainland text
 # uses curly quotes.  〔〕 are document-number brackets and stay.

@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from ingest.text_page import (
+from policykb.ingest.text_page import (
     CHROME, CONTENT, DATA, PUNCT_RE, SIGNATURE, STRONG_TITLE, Line, Rules, similar_title, classify, collect_meta,
     default_rules, han_count, make_key, prepare, text_core, zone_lines,
 )

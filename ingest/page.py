@@ -12,7 +12,7 @@ order, ``ingest/html_page.py`` renders HTML and finds the notice's container.
 'chrome'
 """
 
-from ingest.html_page import page_from_html
-from ingest.text_page import page_from_text
+from policykb.ingest.html_page import page_from_html
+from policykb.ingest.text_page import page_from_text
 
 __all__ = ["page_from_html", "page_from_text"]

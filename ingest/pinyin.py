@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.edits import Proposal
+from policykb.ingest.edits import Proposal
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A character (or the 〓 that marks one lost to mojibake, or the ? a broken

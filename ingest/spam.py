@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.edits import Proposal
+from policykb.ingest.edits import Proposal
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from ingest.edits import code_points
+from policykb.ingest.edits import code_points
 from policykb.records import Page, PageLine
 
 DATA = Path(__file__).parent / "data"

@@ -28,13 +28,17 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from db import rows, store
-from ingest.clean import CleanOptions
+from policykb.db import rows, store
+from policykb.ingest.clean import CleanOptions
 from policykb import merge
 from policykb.process import SIDECAR_SUFFIX, SourceResult, process_source
 from policykb.workers import JobFailure, JobTimeout, run_jobs
 
-PACKAGE_DIRS = ("ingest", "extract", "policykb")
+# What makes a file's cached result: the cleaning and extraction code and
+# their data, the records, the one-file pipeline and the summary merging
+# reads.  Not the CLI, the build loop or the web plugin: a change there keeps
+# every cached result.
+FINGERPRINT = ("ingest", "extract", "policykb/records.py", "policykb/process.py", "policykb/merge.py")
 # Files processed in-process below this count: starting workers (each loads
 # spaCy and the dictionaries) costs more than it saves.
 POOL_THRESHOLD = 8
@@ -88,8 +92,8 @@ def pipeline_version() -> str:
     without reprocessing (``db.store.writer_version``)."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for folder in PACKAGE_DIRS:
-        for path in sorted((root / folder).rglob("*")):
+    for entry in FINGERPRINT:
+        for path in sorted((root / entry).rglob("*")) if (root / entry).is_dir() else [root / entry]:
             if path.is_file() and path.suffix in {".py", ".tsv", ".txt", ".json", ".jsonl"}:
                 digest.update(path.relative_to(root).as_posix().encode())
                 digest.update(path.read_bytes())
@@ -246,7 +250,7 @@ def _staged_in_worker(job: tuple[Path, str, bytes | None, CleanOptions], seq: di
 
 
 def _warm() -> None:
-    from extract.pipeline import load_pipeline
+    from policykb.extract.pipeline import load_pipeline
 
     load_pipeline()
 
@@ -404,7 +408,7 @@ def _discard(writer, *paths: Path) -> None:
 def assemble(writer: store.BuildWriter, summaries: list[merge.SourceSummary]) -> int:
     """Documents from the staged sources: mirrors merged, titles filled from
     citations, citations linked, repeals marked, agencies listed."""
-    from extract.agencies import agency_rows
+    from policykb.extract.agencies import agency_rows
 
     docs = merge.documents_from_summaries(summaries, writer.body)
     summaries.clear()

@@ -121,7 +121,7 @@ def show(file):
               help="JSON of pinned floors ({measure: {f1|precision|recall: value}}); exit 1 below any.")
 def eval_command(db_path, gold_dir, as_json, worst, floors):
     """Score a base against gold files: precision, recall and F1 per measure."""
-    from db.evaluation import NotABase
+    from policykb.db.evaluation import NotABase
     from policykb.evaluate import GoldError, below_floors, evaluate, format_table
 
     try:

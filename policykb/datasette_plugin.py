@@ -46,8 +46,8 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
-from db.search import fts_query
-from db.store import SCHEMA_VERSION, stored_versions
+from policykb.db.search import fts_query
+from policykb.db.store import SCHEMA_VERSION, stored_versions
 
 DATABASE = "policies"
 TEMPLATES = Path(__file__).parent / "templates"

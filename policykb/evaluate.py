@@ -452,7 +452,7 @@ def gold_indexes(golds: Iterable[dict], view) -> tuple[dict, dict]:
 
 def evaluate(db_path: Path, gold_dir: Path) -> Evaluation:
     """Score the base at db_path against every gold file of gold_dir."""
-    from db.evaluation import read_base
+    from policykb.db.evaluation import read_base
 
     golds, errors = load_gold(gold_dir)
     view = read_base(db_path, {g["file"] for g in golds})

@@ -14,6 +14,8 @@ the repeals).
 
 from __future__ import annotations
 
+from policykb.records import SourceSummary, DocumentRecord  # noqa: F401 (moved; imported from here too)
+
 import hashlib
 import re
 import unicodedata
@@ -22,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from extract.docinfo import names_a_document
+from policykb.extract.docinfo import names_a_document
 from policykb.process import SourceResult
 
 # Two bodies under one document number are one notice when this share of
@@ -36,47 +38,6 @@ FIRSTS_KEPT = 16
 MIN_KEY_TITLE = 8
 
 DAMAGE_KINDS = ("mojibake", "despin", "spam")
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """What merging needs to know of one ok source (a few hundred bytes)."""
-
-    path: str
-    doc_number: str | None
-    text_key: str | None  # hash of the normalised body, for a source without a number
-    damage: tuple  # see damage(): lower is better
-    title: str | None = None
-    issuers: tuple[str, ...] = ()
-    issuer: str | None = None
-    doc_type: str | None = None
-    written_date: str | None = None
-    published_date: str | None = None
-    region: str | None = None
-    status: str | None = None  # validity as the page states it
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    id: str
-    primary: str  # path of the source whose text is the body
-    source_paths: tuple[str, ...]
-    doc_number: str | None
-    title: str | None
-    title_source: str | None  # page, citation
-    issuers: tuple[str, ...]
-    issuer: str | None
-    doc_type: str | None
-    written_date: str | None
-    published_date: str | None
-    region: str | None
-    validity: str | None  # what the page says (有效, 失效 …) or 已废止 when a document in the base repeals it
-    repealed_by: str | None
-
-    @property
-    def year(self) -> int | None:
-        date = self.written_date or self.published_date
-        return int(date[:4]) if date else None
 
 
 def normalised(text: str) -> str:

@@ -6,14 +6,16 @@ result's ``status``, so one strange page never costs the rest of the batch.
 
 from __future__ import annotations
 
+from policykb.records import Sidecar, SourceResult  # noqa: F401 (moved; imported from here too)
+
 import hashlib
 import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.clean import CleanOptions, CleanText, clean_page
-from ingest.decode import DecodeError, decode
+from policykb.ingest.clean import CleanOptions, CleanText, clean_page
+from policykb.ingest.decode import DecodeError, decode
 
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -25,33 +27,6 @@ NO_NOTICE = "no notice on the page (a listing, index or script-only page)"
 
 class SourceError(Exception):
     """A file that cannot become a document; the message is its status."""
-
-
-@dataclass(frozen=True)
-class Sidecar:
-    url: str | None = None
-    fetched_at: str | None = None
-    response_sha256: str | None = None
-    http_status: int | None = None
-    content_type: str | None = None
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    path: str  # relative to the corpus root it was found under
-    sha256: str | None
-    size: int | None
-    status: str  # "ok" or the one-line reason it failed
-    encoding: str | None = None
-    declared_encoding: str | None = None
-    sidecar: Sidecar = Sidecar()
-    clean: CleanText | None = None
-    extracted: object | None = None  # extract.pipeline.Extracted
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 def read_sidecar(path: Path) -> Sidecar:
@@ -75,8 +50,8 @@ def one_line(error: BaseException) -> str:
 
 def process_bytes(data: bytes, suffix: str, options: CleanOptions = CleanOptions()):
     """Decode, zone, clean and extract one file's bytes; raises SourceError."""
-    from extract.pipeline import PageInfo, extract
-    from ingest.page import page_from_html, page_from_text
+    from policykb.extract.pipeline import PageInfo, extract
+    from policykb.ingest.page import page_from_html, page_from_text
 
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise SourceError(f"unsupported file type {suffix or '(none)'}")

@@ -105,3 +105,128 @@ class Page:
     links: tuple[str, ...] = ()  # link labels that may carry a doc number (PDF links)
     # HTML tables with rowspan/colspan expanded: one list of cell texts per row.
     tables: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    url: str | None = None
+    fetched_at: str | None = None
+    response_sha256: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    path: str  # relative to the corpus root it was found under
+    sha256: str | None
+    size: int | None
+    status: str  # "ok" or the one-line reason it failed
+    encoding: str | None = None
+    declared_encoding: str | None = None
+    sidecar: Sidecar = Sidecar()
+    clean: CleanText | None = None
+    extracted: Extracted | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """What merging needs to know of one ok source (a few hundred bytes)."""
+
+    path: str
+    doc_number: str | None
+    text_key: str | None  # hash of the normalised body, for a source without a number
+    damage: tuple  # see damage(): lower is better
+    title: str | None = None
+    issuers: tuple[str, ...] = ()
+    issuer: str | None = None
+    doc_type: str | None = None
+    written_date: str | None = None
+    published_date: str | None = None
+    region: str | None = None
+    status: str | None = None  # validity as the page states it
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    primary: str  # path of the source whose text is the body
+    source_paths: tuple[str, ...]
+    doc_number: str | None
+    title: str | None
+    title_source: str | None  # page, citation
+    issuers: tuple[str, ...]
+    issuer: str | None
+    doc_type: str | None
+    written_date: str | None
+    published_date: str | None
+    region: str | None
+    validity: str | None  # what the page says (有效, 失效 …) or 已废止 when a document in the base repeals it
+    repealed_by: str | None
+
+    @property
+    def year(self) -> int | None:
+        date = self.written_date or self.published_date
+        return int(date[:4]) if date else None
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_number: str | None
+    title: str | None
+    issuers: tuple[str, ...]
+    issuer: str | None  # the issuers joined with '、'
+    doc_type: str | None
+    written_date: str | None
+    published_date: str | None
+    region: str | None
+    status: str | None = None  # 有效, 失效, 废止 when the page says so
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a component may know of the page beyond the body."""
+
+    meta: dict
+    html_title: str | None = None
+    links: tuple[str, ...] = ()
+    tables: tuple = ()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    docinfo: DocInfo
+    citations: tuple[Citation, ...]
+    targets: tuple[Target, ...]
+    deadlines: tuple[Deadline, ...]
+    responsibilities: tuple[Responsibility, ...]
+    duties: tuple[Responsibility, ...] = ()  # agency-subject sentences (教育部将…)
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """Which optional stages run (all by default)."""
+
+    repair_mojibake: bool = True
+    convert: bool = True
+    despin: bool = True
+
+
+@dataclass(frozen=True)
+class CleanText:
+    raw_text: str
+    body: str
+    edits: tuple[Edit, ...]
+    meta: dict = field(default_factory=dict)  # page metadata, simplified
+    html_title: str | None = None
+    links: tuple[str, ...] = ()
+    tables: tuple = ()
+    traditional: bool = False
+    spammed: bool = False
+    spin_confidence: float | None = None
+    unrecovered: int = 0  # characters lost to mojibake and left marked

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.mojibake import GRAMS_PATH, MIN_GRAM_COUNT, lm_key  # noqa: E402
+from policykb.ingest.mojibake import GRAMS_PATH, MIN_GRAM_COUNT, lm_key  # noqa: E402
 
 _SPACE = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]*>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.edits import apply_proposals  # noqa: F401  (re-exported for the tests)
+from policykb.ingest.edits import apply_proposals  # noqa: F401  (re-exported for the tests)
 
 
 def record_matches(record, want: dict, text: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.agencies import Agency, agency_rows, canonical_agency, is_vague
+from policykb.extract.agencies import Agency, agency_rows, canonical_agency, is_vague
 
 GOLDEN = Path(__file__).parent / "golden" / "agencies" / "canonical_agency.tsv"
 

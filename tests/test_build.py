@@ -164,7 +164,7 @@ def test_a_pool_build_with_recycled_workers_equals_an_in_process_build(tmp_path,
 
 
 def _searchable(db: Path, word: str) -> int:
-    from db.search import fts_query
+    from policykb.db.search import fts_query
 
     return query(db, "select count(*) from documents_fts where documents_fts match ?", fts_query(word))[0][0]
 
@@ -193,7 +193,7 @@ def test_a_base_of_an_older_schema_is_rebuilt_from_its_cache(tmp_path, downgrade
 
 
 def test_a_base_written_by_other_db_code_is_rewritten_without_reprocessing(tmp_path, monkeypatch):
-    from db import store
+    from policykb.db import store
 
     db = tmp_path / "p.db"
     build([CORPUS / "seeds"], db, workers=1)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.citations import find_citations, title_spans
+from policykb.extract.citations import find_citations, title_spans
 from policykb.records import Citation
 
 GOLDEN = Path(__file__).parent / "golden" / "citations"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ingest.clean import clean_page
-from ingest.decode import decode
-from ingest.edits import replay
-from ingest.page import page_from_html, page_from_text
+from policykb.ingest.clean import clean_page
+from policykb.ingest.decode import decode
+from policykb.ingest.edits import replay
+from policykb.ingest.page import page_from_html, page_from_text
 from policykb.records import Page, PageLine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.deadlines import dates, find_deadlines
+from policykb.extract.deadlines import dates, find_deadlines
 from policykb.records import Deadline, ExtractContext
 
 from tests.helpers import record_matches

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from ingest.decode import DecodeError, decode
+from policykb.ingest.decode import DecodeError, decode
 
 GOLDEN = Path(__file__).parent / "golden" / "decode"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ingest.edits import apply_proposals
-from ingest.despin import (
+from policykb.ingest.edits import apply_proposals
+from policykb.ingest.despin import (
     MIN_DISTINCT,
     Despin,
     SpinTableError,
@@ -92,7 +92,7 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]+>", re.S | re
 
 
 def test_gov_html_pages_untouched():
-    from ingest.decode import DecodeError, decode
+    from policykb.ingest.decode import DecodeError, decode
 
     opencc = pytest.importorskip("opencc")
     pages = sorted((SHARED / "corpora" / "gov_html").glob("*.html"))

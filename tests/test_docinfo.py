@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.docinfo import DocInfo, doc_type, extract_docinfo, parse_date, published_date, title
+from policykb.extract.docinfo import DocInfo, doc_type, extract_docinfo, parse_date, published_date, title
 
 GOLDEN = Path(__file__).parent / "golden" / "docinfo"
 CASES = sorted(GOLDEN.glob("*.json"))
@@ -83,7 +83,7 @@ def test_structured_document_is_never_news() -> None:
 
 
 def test_region_tolerates_a_broken_regions_module(monkeypatch) -> None:
-    import extract.regions as regions
+    import policykb.extract.regions as regions
 
     def boom(_):
         raise RuntimeError("table missing")

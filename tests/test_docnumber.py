@@ -1,4 +1,4 @@
-"""extract.docnumber: the variants real pages write, and hostile input."""
+"""policykb.extract.docnumber: the variants real pages write, and hostile input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
+from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 
 # (as written, normalised) — every variant seen in the seeds and gov_html pages.
 VARIANTS = [

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tests.helpers import apply_proposals
-from ingest.edits import EditError, EditLog, replay, runs_of_changes
+from policykb.ingest.edits import EditError, EditLog, replay, runs_of_changes
 
 
 @st.composite

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from db.evaluation import BaseView
+from policykb.db.evaluation import BaseView
 from policykb.cli import cli
 from policykb.evaluate import Count, below_floors, evaluate, load_gold, score_file
 from tests.conftest import SHARED

@@ -10,10 +10,10 @@ import unicodedata
 
 from hypothesis import example, given, settings, strategies as st
 
-from extract import citations, deadlines, docinfo, docnumber, numbers, responsibilities, targets
-from extract.scan import finditer_from, sub_from
-from ingest import clean, convert, decode, spam, text_page
-from ingest.edits import EditLog, runs_of_changes
+from policykb.extract import citations, deadlines, docinfo, docnumber, numbers, responsibilities, targets
+from policykb.extract.scan import finditer_from, sub_from
+from policykb.ingest import clean, convert, decode, spam, text_page
+from policykb.ingest.edits import EditLog, runs_of_changes
 from policykb.records import Page, PageLine
 
 # Characters the finders' patterns care about, so random text hits them.
@@ -211,7 +211,7 @@ def test_duty_clauses_split_on_every_clause_end():
 
 def plain_suspect_re():
     """The pre-filter as first written: a lookbehind opens its last branch."""
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     pinyin = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
     rare = mojibake._char_class(mojibake._rare_chars())
@@ -228,7 +228,7 @@ mojibake_texts = st.lists(st.sampled_from(MOJIBAKE_ALPHABET), max_size=40).map("
 @st.composite
 def misaligned_texts(draw):
     """Clean text read one byte out of step, the way the farm damaged seed 001."""
-    from ingest.mojibake import farm_decode
+    from policykb.ingest.mojibake import farm_decode
 
     clean = draw(st.text(alphabet=st.sampled_from("关于印发住房公积金管理办法的通知测量标志觇鸮（一）指导思想"),
                          min_size=4, max_size=24))
@@ -245,7 +245,7 @@ def misaligned_texts(draw):
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(mojibake_texts, misaligned_texts()))
 def test_suspect_pattern_opening_with_classes_finds_what_the_lookbehind_one_found(text):
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     fast, plain = mojibake._suspect_re(), plain_suspect_re()
     assert spans(fast.finditer(text)) == spans(plain.finditer(text))
@@ -257,7 +257,7 @@ def test_suspect_pattern_opening_with_classes_finds_what_the_lookbehind_one_foun
 @given(st.one_of(mojibake_texts, misaligned_texts()), st.data())
 def test_windows_without_a_way_back_in_step_are_left_alone_by_the_search(text, data):
     # Within a line, exactly: no `?` and no ASCII from @ to ~, no repair.
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     text = text.replace("\n", " ")
     if not text:
@@ -279,7 +279,7 @@ def test_damage_the_farm_does_is_repaired_as_without_the_check(text):
     # with a `?` or a letter, so no repair needs a window without one.
     from unittest import mock
 
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     fast = mojibake.find_mojibake_repairs(text)
     with mock.patch.object(mojibake, "_may_change", lambda window: True):
@@ -288,7 +288,7 @@ def test_damage_the_farm_does_is_repaired_as_without_the_check(text):
 
 def plain_word_next() -> dict:
     """Every prefix of every dictionary word indexed up front, as first written."""
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     index: dict = {}
     for word, f in mojibake._words()[0].items():
@@ -300,7 +300,7 @@ def plain_word_next() -> dict:
 
 
 def test_word_prefixes_looked_up_when_needed_match_the_index_built_up_front():
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     index = plain_word_next()
     for prefix, (total, nxt) in index.items():
@@ -312,7 +312,7 @@ def test_word_prefixes_looked_up_when_needed_match_the_index_built_up_front():
 
 
 def test_single_symbol_counts_read_alone_are_the_models():
-    from ingest import mojibake
+    from policykb.ingest import mojibake
 
     assert mojibake._unigrams() == mojibake._model().uni
 

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import policykb.build as build_module
-from db import store
+from policykb.db import store
 from policykb.cli import cli
 from policykb.workers import JobCrash, JobError, JobTimeout, PoolError, run_jobs
 

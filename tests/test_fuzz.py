@@ -21,9 +21,9 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.clean import clean_page
-from ingest.decode import DecodeError, decode
-from ingest.page import page_from_html, page_from_text
+from policykb.ingest.clean import clean_page
+from policykb.ingest.decode import DecodeError, decode
+from policykb.ingest.page import page_from_html, page_from_text
 from policykb.records import ExtractContext
 
 # POLICYKB_FUZZ_EXAMPLES=4000 for a longer local run (4000 found nothing either).
@@ -114,7 +114,7 @@ def test_page_from_html_and_clean_page_never_raise(html):
                                      chinese_text, max_size=3),
        st.one_of(st.none(), chinese_text))
 def test_the_extract_pipeline_never_raises(body, meta, html_title):
-    from extract.pipeline import PageInfo, extract
+    from policykb.extract.pipeline import PageInfo, extract
 
     extract(body, PageInfo({}))
     extract(body, PageInfo(meta, html_title, (html_title or "",), ((("序号", "责任单位"), ("1", body[:20])),)))
@@ -123,15 +123,15 @@ def test_the_extract_pipeline_never_raises(body, meta, html_title):
 @settings(FUZZ, max_examples=FUZZ.max_examples // 2)
 @given(chinese_text, contexts)
 def test_every_finder_never_raises(text, ctx):
-    from extract.citations import find_citations
-    from extract.deadlines import find_deadlines
-    from extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
-    from extract.responsibilities import find_responsibilities
-    from extract.targets import find_targets
-    from ingest.despin import despin
-    from ingest.mojibake import find_mojibake_repairs
-    from ingest.pinyin import find_glosses
-    from ingest.spam import find_spam
+    from policykb.extract.citations import find_citations
+    from policykb.extract.deadlines import find_deadlines
+    from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
+    from policykb.extract.responsibilities import find_responsibilities
+    from policykb.extract.targets import find_targets
+    from policykb.ingest.despin import despin
+    from policykb.ingest.mojibake import find_mojibake_repairs
+    from policykb.ingest.pinyin import find_glosses
+    from policykb.ingest.spam import find_spam
 
     find_doc_numbers(text)
     leading_doc_number(text)

@@ -209,18 +209,18 @@ CTX = ExtractContext(region="盘锦市", issuer="盘锦市人民政府", written
 
 
 def _finders() -> dict:
-    from extract.citations import find_citations
-    from extract.deadlines import find_deadlines
-    from extract.docinfo import extract_docinfo
-    from extract.docnumber import find_doc_numbers
-    from extract.responsibilities import find_responsibilities
-    from extract.targets import find_targets
-    from ingest.clean import clean_page
-    from ingest.despin import despin
-    from ingest.mojibake import find_mojibake_repairs
-    from ingest.page import page_from_html, page_from_text
-    from ingest.pinyin import find_glosses
-    from ingest.spam import find_spam
+    from policykb.extract.citations import find_citations
+    from policykb.extract.deadlines import find_deadlines
+    from policykb.extract.docinfo import extract_docinfo
+    from policykb.extract.docnumber import find_doc_numbers
+    from policykb.extract.responsibilities import find_responsibilities
+    from policykb.extract.targets import find_targets
+    from policykb.ingest.clean import clean_page
+    from policykb.ingest.despin import despin
+    from policykb.ingest.mojibake import find_mojibake_repairs
+    from policykb.ingest.page import page_from_html, page_from_text
+    from policykb.ingest.pinyin import find_glosses
+    from policykb.ingest.spam import find_spam
 
     return {
         "page_from_text": page_from_text,

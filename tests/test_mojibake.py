@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.mojibake import MARK, Repair, farm_decode, find_mojibake_repairs
+from policykb.ingest.mojibake import MARK, Repair, farm_decode, find_mojibake_repairs
 from tests.helpers import apply_proposals
 
 GOLDEN = Path(__file__).parent / "golden" / "mojibake"

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.page import page_from_html, page_from_text
-from ingest.text_page import GLOSS_RE, default_rules, make_key, simplify
+from policykb.ingest.page import page_from_html, page_from_text
+from policykb.ingest.text_page import GLOSS_RE, default_rules, make_key, simplify
 from policykb.records import Page
 
 ROOT = Path(__file__).resolve().parents[1]

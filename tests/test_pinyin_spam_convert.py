@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import apply_proposals
-from ingest.convert import find_conversions
-from ingest.pinyin import find_glosses
-from ingest.spam import find_spam
+from policykb.ingest.convert import find_conversions
+from policykb.ingest.pinyin import find_glosses
+from policykb.ingest.spam import find_spam
 
 GOLDEN = Path(__file__).parent / "golden" / "stages"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extract import regions
-from extract.regions import province_of, region_of
+from policykb.extract import regions
+from policykb.extract.regions import province_of, region_of
 
 GOLDEN = Path(__file__).parent / "golden" / "agencies"
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.responsibilities import find_responsibilities, split_agencies
+from policykb.extract.responsibilities import find_responsibilities, split_agencies
 from policykb.records import ExtractContext
 
 GOLDEN = Path(__file__).parent / "golden" / "responsibilities"

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from hypothesis import given, settings, strategies as st
 
-from db.search import TOKENIZE, fts_query, spaced
-from db.store import SCHEMA_VERSION, create_schema, open_db
+from policykb.db.search import TOKENIZE, fts_query, spaced
+from policykb.db.store import SCHEMA_VERSION, create_schema, open_db
 from policykb.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.numbers import mask_non_quantities, parse_chinese, parse_number
-from extract.targets import find_targets
+from policykb.extract.numbers import mask_non_quantities, parse_chinese, parse_number
+from policykb.extract.targets import find_targets
 from policykb.records import ExtractContext, Target
 
 from tests.helpers import record_matches

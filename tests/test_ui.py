@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from db.store import build_search_index, create_schema, open_db
+from policykb.db.store import build_search_index, create_schema, open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = json.loads((ROOT / "datasette_metadata.json").read_text(encoding="utf-8"))
