@@ -181,7 +181,7 @@ def _heading_lines(lines: Sequence[str]) -> list[str]:
     for line in lines[:8]:
         if _is_paragraph(line):
             break
-        if _is_date_line(line) or _NOT_HEADING.search(line):
+        if _is_date_line(line) or _NOT_HEADING.search(line) or _is_history_line(line):
             continue
         own = _own_number_prefix(line)
         if own is not None:
@@ -193,10 +193,213 @@ def _heading_lines(lines: Sequence[str]) -> list[str]:
     return out
 
 
+def _is_history_line(line: str) -> bool:
+    """A Taiwanese law's history entry or a piece of one (号令修正发布)."""
+    return bool(_TW_ENTRY.match(line) or _HISTORY_FRAGMENT.search(line))
+
+
 def _own_number_prefix(line: str) -> int | None:
     """End of the doc number that opens ``line``, if the line is a number line."""
     hit = leading_doc_number(line, max_lines=1)
     return hit[1] if hit else None
+
+
+# --------------------------------------------------------------------------
+# Laws: the history under the title (docinfo_law_history.tsv)
+
+TAIWAN = "台湾"
+# The Taiwanese law database's header labels (ingest/data/meta_labels.tsv):
+# 法规类别 行政＞教育部＞国民及学前教育目 names the competent agency, 最新异动
+# 日期 20160304 the day of the last change.
+TW_CATEGORY, TW_LAST_CHANGE = "法规类别", "最新异动日期"
+
+
+def _law_words(role: str) -> tuple[str, ...]:
+    return tuple(r[0] for r in rows("docinfo_law_history.tsv") if r[1] == role)
+
+
+_CN_NUMERAL = "零〇一二三四五六七八九十百"
+_ROC_DATE = re.compile(r"中华民国(?P<ry>[%s]+)年(?P<rm>[%s]+)月(?P<rd>[%s]+)日" % ((_CN_NUMERAL,) * 3))
+# 1.中华民国一百零五年三月四日教育部… : one numbered entry of a Taiwanese law's history.
+_TW_ENTRY = re.compile(r"^\d{1,2}\s*[.．、]\s*" + _ROC_DATE.pattern)
+_ARTICLE = re.compile(r"^第\s*[\d一二三四五六七八九十百]+\s*条")
+# Lines cut from a history entry (令订定发布全文 28 条, 号令修正发布): never a title.
+_HISTORY_FRAGMENT = re.compile(r"号\s*(?:令|函)|全文\s*\d+\s*条|^(?:令|函)?(?:订定|修正|核定)?发布")
+ROC_YEAR_OFFSET = 1911
+
+
+def _cn_int(s: str) -> int:
+    """一百零五 → 105, 一百十二 → 112, 九十一 → 91, 三十七 → 37."""
+    total = digit = 0
+    for ch in s:
+        if ch == "百":
+            total, digit = total + (digit or 1) * 100, 0
+        elif ch == "十":
+            total, digit = total + (digit or 1) * 10, 0
+        else:
+            digit = _CN_DIGITS[ch]
+    return total + digit
+
+
+def _roc_date(m: re.Match) -> str | None:
+    """中华民国一百零五年三月四日 → 2016-03-04."""
+    try:
+        return _dt.date(_cn_int(m.group("ry")) + ROC_YEAR_OFFSET, _cn_int(m.group("rm")),
+                        _cn_int(m.group("rd"))).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+@dataclass(frozen=True)
+class _HistoryEntry:
+    date: str | None
+    text: str  # what follows the date, its continuation lines joined, spaces removed
+
+
+def _taiwan_history(lines: Sequence[str]) -> tuple[_HistoryEntry, ...]:
+    """The numbered entries of a Taiwanese law's history, as the body keeps them."""
+    out = []
+    for i, line in enumerate(lines[:80]):
+        m = _TW_ENTRY.match(line)
+        if not m:
+            continue
+        text = line[m.end():]
+        for nxt in lines[i + 1:i + 3]:  # an entry runs over two or three lines
+            if _TW_ENTRY.match(nxt) or _ARTICLE.match(nxt) or "。" in nxt:
+                break
+            text += nxt
+        out.append(_HistoryEntry(_roc_date(m), _SPACE.sub("", text)))
+    return tuple(out)
+
+
+def _compact_date(value: str | None) -> str | None:
+    """20160304 (the database's 最新异动日期) → 2016-03-04."""
+    m = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})", (value or "").strip())
+    if not m:
+        return parse_date(value)
+    try:
+        return _dt.date(*map(int, m.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def is_taiwan_law(lines: Sequence[str], page_meta: dict | None) -> bool:
+    """A page of Taiwan's law database: its header (法规类别) or its dated history."""
+    return bool(_meta(page_meta, TW_CATEGORY)) or bool(_taiwan_history(lines))
+
+
+def _tw_category_agencies(page_meta: dict | None) -> tuple[str, ...]:
+    """行政＞教育部＞国民及学前教育目 → ('教育部',); 国民大会（…） → ('国民大会',)."""
+    parts = re.split(r"[＞>]", _meta(page_meta, TW_CATEGORY) or "")
+    names = (re.sub(r"[（(].*$", "", p).strip() for p in parts)
+    return tuple(n for n in names if is_agency(n))
+
+
+def _tw_in_force_entry(entries: Sequence[_HistoryEntry], page_meta: dict | None) -> tuple[str | None, _HistoryEntry | None]:
+    """(date, entry) of the change that put the text in force.
+
+    A law in force: its last change (最新异动日期), and the entry of that
+    day when the body kept it.  A repealed law (法规类别 废止法规…): the
+    latest entry that is not the repeal, read only from the entries."""
+    repealed = (_meta(page_meta, TW_CATEGORY) or "").startswith("废止")
+    live = [e for e in entries if e.date and not any(w in e.text for w in _law_words("repeal"))]
+    if not repealed:
+        date = _compact_date(_meta(page_meta, TW_LAST_CHANGE))
+        if date:
+            return date, next((e for e in reversed(live) if e.date == date), None)
+    if not live:
+        return None, None
+    entry = max(live, key=lambda e: e.date)
+    return entry.date, entry
+
+
+def _entry_agency(text: str, known: Sequence[str]) -> str | None:
+    """The agency that opens a history entry: 教育部台教授国部字第… → 教育部,
+    行政院卫生署署授国字第… → 行政院卫生署 (its code repeats its last word)."""
+    text = re.sub(r"^第[\d%s]+届" % _CN_NUMERAL, "", text)
+    for name in known:
+        if text.startswith(name):
+            return name
+    suffixes = "|".join(re.escape(s) for s in sorted(_agency_suffixes(), key=len, reverse=True))
+    m = re.match(r"(?P<org>[\u4e00-\u9fff]{1,30}(?:%s))(?=[（(]|[\u4e00-\u9fff\w]{1,8}字|公布|发布|令|函)" % suffixes, text)
+    if not m:
+        return None
+    org = m.group("org")
+    if len(org) > 3 and org[-1] == org[-2]:
+        org = org[:-1]
+    return org if is_agency(org) else None
+
+
+def _taiwan_issuers(lines: Sequence[str], page_meta: dict | None) -> tuple[str, ...]:
+    entries = _taiwan_history(lines)
+    _, entry = _tw_in_force_entry(entries, page_meta)
+    known = _tw_category_agencies(page_meta)
+    if entry is not None:
+        if any(w in entry.text for w in _law_words("joint")):
+            return ()  # 会衔: the other agencies' names are cut from the line
+        found = _entry_agency(entry.text, known)
+        return (found,) if found else ()
+    # The entry is gone from the body: the competent agency, when it enacted
+    # an entry that is still there.
+    return tuple(n for n in known if any(e.text.startswith(n) or re.sub(r"^第[\d%s]+届" % _CN_NUMERAL, "", e.text).startswith(n)
+                                          for e in entries))[:1]
+
+
+_LAW_EVENT = re.compile(r"^[(（]?\s*(?P<when>" + _DATE.pattern + r")\s*(?P<what>[^()（）。；;]{2,60}?)\s*[)）]?$")
+
+
+def _law_events(lines: Sequence[str]) -> tuple[tuple[str, str, str | None], ...]:
+    """(role, date, body) of each dated history line under a law's title:
+    2019年10月30日 漯河市第七届人民代表大会常务委员会第二十五次会议通过 →
+    ('adopted', '2019-10-30', '漯河市人民代表大会常务委员会')."""
+    verbs = [(w, role) for role in ("adopted", "approved", "published") for w in _law_words(role)]
+    out = []
+    for line in lines[1:8]:
+        if _is_paragraph(line):
+            break
+        m = _LAW_EVENT.match(line.translate(_FULLWIDTH))
+        if not m:
+            continue
+        what = m.group("what")
+        for verb, role in verbs:
+            if what.endswith(verb):
+                date = _date_of(m)
+                if date:
+                    out.append((role, date, _adopting_body(what[: -len(verb)])))
+                break
+    return tuple(out)
+
+
+def _adopting_body(s: str) -> str | None:
+    """漯河市第七届人民代表大会常务委员会第二十五次会议 → 漯河市人民代表大会常务委员会;
+    最高人民法院审判委员会第1441次会议 → 最高人民法院."""
+    s = re.sub(r"^经", "", s.strip())
+    s = re.sub(r"第[\d%s]+届" % _CN_NUMERAL, "", s)
+    s = re.split(r"第[\d%s]+次" % _CN_NUMERAL, s)[0]
+    s = re.sub(r"(?:会议|审议)+$", "", s)
+    for word in _law_words("drop"):
+        if s.endswith(word) and len(s) > len(word) + 1:
+            s = s[: -len(word)]
+    return s if is_agency(s) else None
+
+
+def _law_date(lines: Sequence[str], *roles: str) -> str | None:
+    """The date of the last history line of the first role that has one."""
+    events = _law_events(lines)
+    for role in roles:
+        dates = [d for r, d, _ in events if r == role]
+        if dates:
+            return dates[-1]
+    return None
+
+
+def _law_issuers(lines: Sequence[str]) -> tuple[str, ...]:
+    events = _law_events(lines)
+    for role in ("adopted", "approved"):
+        bodies = [b for r, _, b in events if r == role and b]
+        if bodies:
+            return (bodies[-1],)
+    return ()
 
 
 # --------------------------------------------------------------------------
@@ -432,6 +635,12 @@ def issuers(body: str, page_meta: dict | None = None, title_: str | None = None)
     found = _title_agencies(title_)
     if found:
         return found
+    lines = _lines(body)
+    if is_taiwan_law(lines, page_meta):
+        return _taiwan_issuers(lines, page_meta)
+    found = _law_issuers(lines)
+    if found:
+        return found
     return tuple(_fuller_name(n, body) for n in _named_agencies(_meta(page_meta, "发文机关")))
 
 
@@ -480,7 +689,8 @@ def written_date(body: str, page_meta: dict | None = None) -> str | None:
         return date
     lines = _lines(body)
     _, date = _signature(lines)
-    return date or _closing_date(lines) or parse_date(_meta(page_meta, "生成日期"))
+    return (date or _law_date(lines, "adopted", "approved") or _closing_date(lines)
+            or parse_date(_meta(page_meta, "生成日期")))
 
 
 def published_date(body: str, page_meta: dict | None = None) -> str | None:
@@ -492,7 +702,13 @@ def published_date(body: str, page_meta: dict | None = None) -> str | None:
     date = parse_date(_meta(page_meta, "发布日期"))
     if date:
         return date
-    for line in _lines(body)[:8]:
+    lines = _lines(body)
+    date = _law_date(lines, "published")
+    if date:
+        return date
+    if is_taiwan_law(lines, page_meta):
+        return _tw_in_force_entry(_taiwan_history(lines), page_meta)[0]
+    for line in lines[:8]:
         if _is_paragraph(line):
             break
         clean = line.translate(_FULLWIDTH)
@@ -597,6 +813,21 @@ def region(issuers_: tuple[str, ...], title_: str | None = None) -> str | None:
         return None
 
 
+def document_region(body: str, page_meta: dict | None, issuers_: tuple[str, ...],
+                    title_: str | None) -> str | None:
+    """The document's region, from the most to the least direct witness: a
+    Taiwanese law; the issuers (or the agencies opening the title); the
+    agency the page names as its source."""
+    if is_taiwan_law(_lines(body), page_meta):
+        return TAIWAN
+    return region(issuers_, title_) or region(_source_agencies(page_meta))
+
+
+def _without_book_marks(title_: str | None) -> str | None:
+    """A title as users cite it, without 《》: 关于印发《X》的通知 → 关于印发X的通知."""
+    return re.sub(r"[《》]", "", title_).strip() or None if title_ else None
+
+
 def _source_agencies(page_meta: dict | None) -> tuple[str, ...]:
     """The agency a page names as its source (来源：沈阳市房产局): where an
     interpretation or a news page without an issuer comes from."""
@@ -646,12 +877,12 @@ def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
         number = None
     return DocInfo(
         doc_number=number,
-        title=title_,
+        title=_without_book_marks(title_),
         issuers=issuers_,
         issuer="、".join(issuers_) or None,
         doc_type=kind,
         written_date=written,
         published_date=published_date(body, page_meta),
-        region=region(issuers_, title_ if kind not in GENRES else None) or region(_source_agencies(page_meta)),
+        region=document_region(body, page_meta, issuers_, title_ if kind not in GENRES else None),
         status=status(page_meta, html_title),
     )
