@@ -18,6 +18,10 @@ def _offsets(record) -> dict:
     return {"char_start": record.start, "char_end": record.end}
 
 
+def _sureness(record) -> dict:
+    return {"confidence": record.confidence, "evidence": record.evidence}
+
+
 def document_row(doc: DocumentRecord) -> dict:
     """The merged fields of a document; the text columns come from its primary source (``text_row``)."""
     return {
@@ -70,28 +74,36 @@ def issuer_rows(doc: DocumentRecord) -> Iterator[dict]:
 def citation_rows(result: SourceResult) -> Iterator[dict]:
     for i, c in enumerate(result.extracted.citations):
         yield {"path": result.path, "position": i, "cited_doc_number": c.cited_doc_number,
-               "cited_title": c.cited_title, "relation": c.relation, "sentence": c.sentence, **_offsets(c)}
+               "cited_title": c.cited_title, "relation": c.relation, "sentence": c.sentence, **_offsets(c),
+               **_sureness(c)}
 
 
 def target_rows(result: SourceResult) -> Iterator[dict]:
     for i, t in enumerate(result.extracted.targets):
         yield {"path": result.path, "position": i, "year": t.year, "quantity": t.quantity,
                "quantity_max": t.quantity_max, "unit": t.unit, "qualifier": t.qualifier, "object": t.object,
-               "sentence": t.sentence, **_offsets(t)}
+               "sentence": t.sentence, **_offsets(t), **_sureness(t)}
 
 
 def deadline_rows(result: SourceResult) -> Iterator[dict]:
     for i, d in enumerate(result.extracted.deadlines):
         yield {"path": result.path, "position": i, "recurrence": d.recurrence, "date": d.date,
                "month_day": d.month_day, "from_year": d.from_year, "kind": d.kind, "action": d.action,
-               "sentence": d.sentence, **_offsets(d)}
+               "sentence": d.sentence, **_offsets(d), **_sureness(d)}
+
+
+def period_rows(result: SourceResult) -> Iterator[dict]:
+    for i, p in enumerate(result.extracted.periods):
+        yield {"path": result.path, "position": i, "kind": p.kind, "start": p.date_from, "end": p.date_to,
+               "recurrence": p.recurrence, "subject": p.subject, "sentence": p.sentence, **_offsets(p),
+               **_sureness(p)}
 
 
 def responsibility_rows(result: SourceResult) -> Iterator[dict]:
     for i, r in enumerate(result.extracted.responsibilities):
         yield {"path": result.path, "position": i, "row": r.row, "task": r.task, "content": r.content,
                "agency": r.agency, "agency_canonical": r.agency_canonical, "role": r.role, "sentence": r.sentence,
-               **_offsets(r)}
+               **_offsets(r), **_sureness(r)}
 
 
 def duty_rows(result: SourceResult) -> Iterator[dict]:
@@ -108,7 +120,7 @@ def edit_rows(result: SourceResult) -> Iterator[dict]:
 
 # Per-source rows staged for every ok source: (staging table, rows).
 SOURCE_TABLES = (("texts", lambda r: [text_row(r)]), ("citations", citation_rows), ("targets", target_rows),
-                 ("deadlines", deadline_rows), ("responsibilities", responsibility_rows), ("duties", duty_rows),
+                 ("deadlines", deadline_rows), ("periods", period_rows), ("responsibilities", responsibility_rows), ("duties", duty_rows),
                  ("cleaning_edits", edit_rows))
 
 

@@ -26,8 +26,9 @@ import sqlite_utils
 from policykb.db.search import TOKENIZE, spaced
 
 # 2: the search index holds character pairs (db/search.py), under fts_rowid
-# numbered in publication order.
-SCHEMA_VERSION = 2
+# numbered in publication order.  3: ``periods``; ``deadlines`` holds
+# obligations only; fact rows carry ``confidence`` and ``evidence``.
+SCHEMA_VERSION = 3
 
 TABLES: dict[str, dict] = {
     "documents": dict(columns={
@@ -44,20 +45,26 @@ TABLES: dict[str, dict] = {
                              pk=("document_id", "position"), foreign_keys=[("document_id", "documents", "id")]),
     "citations": dict(columns={
         "id": int, "document_id": str, "cited_doc_number": str, "cited_title": str, "cited_document_id": str,
-        "relation": str, "sentence": str, "char_start": int, "char_end": int}, pk="id",
-        foreign_keys=[("document_id", "documents", "id"), ("cited_document_id", "documents", "id")]),
+        "relation": str, "sentence": str, "char_start": int, "char_end": int, "confidence": float, "evidence": str},
+        pk="id", foreign_keys=[("document_id", "documents", "id"), ("cited_document_id", "documents", "id")]),
     "targets": dict(columns={
         "id": int, "document_id": str, "year": int, "quantity": float, "quantity_max": float, "unit": str,
-        "qualifier": str, "object": str, "sentence": str, "char_start": int, "char_end": int}, pk="id",
-        foreign_keys=[("document_id", "documents", "id")]),
+        "qualifier": str, "object": str, "sentence": str, "char_start": int, "char_end": int, "confidence": float,
+        "evidence": str}, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "deadlines": dict(columns={
         "id": int, "document_id": str, "recurrence": str, "date": str, "month_day": str, "from_year": int,
-        "kind": str, "action": str, "sentence": str, "char_start": int, "char_end": int}, pk="id",
+        "kind": str, "action": str, "sentence": str, "char_start": int, "char_end": int, "confidence": float,
+        "evidence": str}, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+    # When the document or a measure in it is in force: ``start``/``end`` are
+    # ISO dates (MM-DD for an annual period), either may be NULL.
+    "periods": dict(columns={
+        "id": int, "document_id": str, "kind": str, "start": str, "end": str, "recurrence": str, "subject": str,
+        "sentence": str, "char_start": int, "char_end": int, "confidence": float, "evidence": str}, pk="id",
         foreign_keys=[("document_id", "documents", "id")]),
     "responsibilities": dict(columns={
         "id": int, "document_id": str, "row": int, "task": str, "content": str, "agency": str,
-        "agency_canonical": str, "role": str, "sentence": str, "char_start": int, "char_end": int}, pk="id",
-        foreign_keys=[("document_id", "documents", "id")]),
+        "agency_canonical": str, "role": str, "sentence": str, "char_start": int, "char_end": int,
+        "confidence": float, "evidence": str}, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "duties": dict(columns={
         "id": int, "document_id": str, "agency": str, "agency_canonical": str, "content": str,
         "sentence": str, "char_start": int, "char_end": int}, pk="id",
@@ -86,8 +93,9 @@ INDEXES = {
                   ["fts_rowid", "doc_type", "issuer", "region", "year"]],
     "sources": [["document_id"], ["status"]],
     "citations": [["document_id"], ["cited_doc_number"], ["cited_document_id"], ["cited_title"]],
-    "targets": [["document_id"], ["year"], ["unit"]],
-    "deadlines": [["document_id"], ["recurrence"], ["date"], ["month_day"]],
+    "targets": [["document_id"], ["year"], ["unit"], ["confidence"]],
+    "deadlines": [["document_id"], ["recurrence"], ["date"], ["month_day"], ["confidence"]],
+    "periods": [["document_id"], ["kind"], ["start"], ["end"], ["confidence"]],
     "responsibilities": [["document_id"], ["agency"], ["agency_canonical"], ["role"]],
     "duties": [["document_id"], ["agency"], ["agency_canonical"]],
     "cleaning_edits": [["document_id"], ["kind"]],
@@ -270,13 +278,16 @@ STAGE_TABLES: dict[str, str] = {
                "fetched_at, response_sha256, http_status, seconds",
     "texts": "path TEXT PRIMARY KEY, traditional, spammed, spin_confidence, mojibake_unrecovered, edit_count, "
              "body, raw_text, body_index",
-    "citations": "path, position, cited_doc_number, cited_title, relation, sentence, char_start, char_end",
+    "citations": "path, position, cited_doc_number, cited_title, relation, sentence, char_start, char_end, "
+                 "confidence, evidence",
     "targets": "path, position, year, quantity, quantity_max, unit, qualifier, object, sentence, char_start, "
-               "char_end",
+               "char_end, confidence, evidence",
     "deadlines": "path, position, recurrence, date, month_day, from_year, kind, action, sentence, char_start, "
-                 "char_end",
+                 "char_end, confidence, evidence",
+    "periods": 'path, position, kind, start, "end", recurrence, subject, sentence, char_start, char_end, '
+               "confidence, evidence",
     "responsibilities": "path, position, row, task, content, agency, agency_canonical, role, sentence, "
-                        "char_start, char_end",
+                        "char_start, char_end, confidence, evidence",
     "duties": "path, position, agency, agency_canonical, content, sentence, char_start, char_end",
     "cleaning_edits": "path, position, kind, char_start, char_end, original, replacement, note",
     # Written once mirrors are merged:
@@ -288,7 +299,7 @@ STAGE_TABLES: dict[str, str] = {
             "written_date, published_date, year, region, validity, repealed_by, source_count",
 }
 # Per-source tables copied to the final table of the same name, in document order.
-RECORD_TABLES = ("targets", "deadlines", "responsibilities", "duties", "cleaning_edits")
+RECORD_TABLES = ("targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")
 # Sources buffered before one executemany per table: small enough that the
 # parent writes while the workers run, not all at the end (at 2,000, every
 # row of 1,000 laws waited for the last result: 0.5 s more of serial tail).
@@ -300,8 +311,13 @@ STAGED_INDEX_TEXT = """SELECT d.fts_rowid, d.title, t.body_index FROM documents 
                        ORDER BY d.fts_rowid"""
 
 
+def _quoted(columns) -> str:
+    """Column names quoted: ``end`` is a keyword."""
+    return ", ".join('"' + c + '"' for c in columns)
+
+
 def _insert_sql(table: str, columns) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    return f"INSERT INTO {table} ({_quoted(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
 
 
 class BuildWriter:
@@ -390,7 +406,7 @@ class BuildWriter:
         self.conn.executemany("INSERT INTO stage.by_title VALUES (?, ?)", by_title.items())
         self.conn.execute("""
             INSERT INTO citations (document_id, cited_doc_number, cited_title, cited_document_id, relation,
-                                   sentence, char_start, char_end)
+                                   sentence, char_start, char_end, confidence, evidence)
             SELECT p.id, c.cited_doc_number, c.cited_title,
                    nullif(coalesce(CASE WHEN c.cited_doc_number != '' THEN
                                      (SELECT n.id FROM stage.by_number n WHERE n.doc_number = c.cited_doc_number)
@@ -398,7 +414,7 @@ class BuildWriter:
                                    CASE WHEN c.cited_title != '' THEN
                                      (SELECT t.id FROM stage.by_title t WHERE t.title = c.cited_title)
                                    END), p.id),
-                   c.relation, c.sentence, c.char_start, c.char_end
+                   c.relation, c.sentence, c.char_start, c.char_end, c.confidence, c.evidence
             FROM stage.primaries p JOIN stage.citations c ON c.path = p.path
             ORDER BY p.doc_index, c.position""")
 
@@ -430,10 +446,10 @@ class BuildWriter:
         write_rows(self.db, "document_issuers", issuers)
         for table in RECORD_TABLES:
             columns = [c for c in TABLES[table]["columns"] if c != "id"]
-            picks = ["p.id" if c == "document_id" else "p.path" if c == "source_path" else f"x.{c}"
+            picks = ["p.id" if c == "document_id" else "p.path" if c == "source_path" else 'x."' + c + '"'
                      for c in columns]
             self.conn.execute(f"""
-                INSERT INTO {table} ({', '.join(columns)})
+                INSERT INTO {table} ({_quoted(columns)})
                 SELECT {', '.join(picks)} FROM stage.primaries p JOIN stage.{table} x ON x.path = p.path
                 ORDER BY p.doc_index, x.position""")
         self.conn.execute("""

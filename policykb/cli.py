@@ -103,7 +103,7 @@ def show(file):
         out["cleaning"] = {"traditional": clean.traditional, "spammed": clean.spammed,
                            "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
                            "edits": _plain(clean.edits)}
-        for name in ("citations", "targets", "deadlines", "responsibilities", "duties"):
+        for name in ("citations", "targets", "deadlines", "periods", "responsibilities", "duties"):
             out[name] = _plain(getattr(extracted, name))
     click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     if not result.ok:

@@ -35,6 +35,11 @@ class Citation:
     sentence: str
     start: int
     end: int
+    # How sure the project is (0 to 1) and why: the evidence names the rule
+    # path, its confidence is that path's precision on the development set
+    # (extract/data/confidence.tsv).  Set by policykb.extract.confidence.
+    confidence: float | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,11 @@ class Target:
     start: int
     end: int
     quantity_max: float | None = None  # upper end of a range (3至5个)
+    # How sure the project is (0 to 1) and why: the evidence names the rule
+    # path, its confidence is that path's precision on the development set
+    # (extract/data/confidence.tsv).  Set by policykb.extract.confidence.
+    confidence: float | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,11 @@ class Deadline:
     start: int
     end: int
     kind: str = "due"  # due, from, window_start, window_end, effective, expiry
+    # How sure the project is (0 to 1) and why: the evidence names the rule
+    # path, its confidence is that path's precision on the development set
+    # (extract/data/confidence.tsv).  Set by policykb.extract.confidence.
+    confidence: float | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,35 @@ class Responsibility:
     end: int
     agency_canonical: str | None = None  # 盘锦市发展和改革委员会
     row: int | None = None  # the table row it came from
+    # How sure the project is (0 to 1) and why: the evidence names the rule
+    # path, its confidence is that path's precision on the development set
+    # (extract/data/confidence.tsv).  Set by policykb.extract.confidence.
+    confidence: float | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """When the document or a measure in it is in force, loses force, starts or runs.
+
+    ``date_from``/``date_to`` are ISO dates, or ``MM-DD`` for an annual
+    period (``recurrence`` annual); ``subject`` is what the period applies to
+    (本通知, a measure), ``start``/``end`` the offsets in the body.
+    """
+
+    kind: str  # effective, expiry, from, window
+    date_from: str | None
+    date_to: str | None
+    recurrence: str  # once, annual
+    subject: str | None
+    sentence: str
+    start: int
+    end: int
+    # How sure the project is (0 to 1) and why: the evidence names the rule
+    # path, its confidence is that path's precision on the development set
+    # (extract/data/confidence.tsv).  Set by policykb.extract.confidence.
+    confidence: float | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +250,7 @@ class Extracted:
     deadlines: tuple[Deadline, ...]
     responsibilities: tuple[Responsibility, ...]
     duties: tuple[Responsibility, ...] = ()  # agency-subject sentences (教育部将…)
+    periods: tuple[Period, ...] = ()  # when the document or its measures are in force
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""How sure each fact row is: its evidence (the rule path that found it) and that path's measured precision.
+
+An analyst filters on ``confidence``; the ``review`` view lists the least
+certain rows first.  Evidence is a small named decision per record kind; the
+confidence of each (table, evidence) is data, ``data/confidence.tsv``,
+measured on the development set by ``scripts/calibrate_confidence.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from policykb.extract.tables import rows
+from policykb.records import Citation, Deadline, Period, Responsibility, Target
+
+# A path never measured: as likely wrong as right.
+UNMEASURED = 0.5
+
+
+@lru_cache(maxsize=1)
+def confidence_table() -> dict[tuple[str, str], float]:
+    """(table, evidence) → confidence, checked when read.
+
+    >>> all(0 <= v <= 1 for v in confidence_table().values())
+    True
+    """
+    table = {}
+    for row in rows("confidence.tsv"):
+        if len(row) < 3:
+            raise ValueError(f"confidence.tsv: a row needs table, evidence and confidence: {row}")
+        value = float(row[2])
+        if not 0 <= value <= 1:
+            raise ValueError(f"confidence.tsv: {row[0]}/{row[1]}: confidence {value} is not between 0 and 1")
+        table[(row[0], row[1])] = value
+    return table
+
+
+def citation_evidence(c: Citation) -> str:
+    return "numbered" if c.cited_doc_number else "title"
+
+
+def target_evidence(t: Target) -> str:
+    return "year" if t.year is not None else "no_year"
+
+
+def deadline_evidence(d: Deadline, oblige) -> str:
+    if d.evidence:  # set where it was found (a window's end)
+        return d.evidence
+    if d.recurrence == "annual":
+        return "annual"
+    return "oblige" if oblige.search(d.sentence) else "bare"
+
+
+def period_evidence(p: Period) -> str:
+    return p.kind
+
+
+def responsibility_evidence(r: Responsibility) -> str:
+    return "table" if r.row is not None else "text"
+
+
+def assess(table: str, records, evidence_of) -> tuple:
+    """The records with their evidence and confidence set."""
+    known = confidence_table()
+    out = []
+    for record in records:
+        evidence = evidence_of(record)
+        out.append(replace(record, evidence=evidence, confidence=known.get((table, evidence), UNMEASURED)))
+    return tuple(out)
