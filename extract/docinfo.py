@@ -34,6 +34,7 @@ from typing import Sequence
 
 from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 
+from policykb.extract.regions import division_chain, region_name, region_of_number
 from policykb.extract.tables import rows
 
 
@@ -814,13 +815,31 @@ def region(issuers_: tuple[str, ...], title_: str | None = None) -> str | None:
 
 
 def document_region(body: str, page_meta: dict | None, issuers_: tuple[str, ...],
-                    title_: str | None) -> str | None:
+                    title_: str | None, doc_number_: str | None = None) -> str | None:
     """The document's region, from the most to the least direct witness: a
     Taiwanese law; the issuers (or the agencies opening the title); the
-    agency the page names as its source."""
+    agency the page names as its source; the place its number's 机关代字
+    stands for (湘政办发 → 湖南省); the place its title opens with."""
     if is_taiwan_law(_lines(body), page_meta):
         return TAIWAN
-    return region(issuers_, title_) or region(_source_agencies(page_meta))
+    return (region(issuers_, title_) or region(_source_agencies(page_meta))
+            or region_of_number(doc_number_) or _title_region(title_))
+
+
+# What may stand between a title's start and the place it opens with.
+_TITLE_PLACE_LEAD = re.compile(r"^(?:关于(?:印发|转发|批转)?)?")
+
+
+def _title_region(title_: str | None) -> str | None:
+    """The one division a title opens with: 黑龙江省促进经济稳增长的若干措施
+    → 黑龙江省, 关于印发海口市人民政府工作规则的通知 → 海口市.  Only at the
+    start: a title naming a place further on (关于同意迁安市…的复函) is about
+    that place, not from it."""
+    if not title_:
+        return None
+    start = _TITLE_PLACE_LEAD.match(title_).end()
+    found, _ = division_chain(re.sub(r"^《", "", title_[start:]))
+    return region_name(found[0]) if len(found) == 1 else None
 
 
 def _without_book_marks(title_: str | None) -> str | None:
@@ -883,6 +902,6 @@ def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
         doc_type=kind,
         written_date=written,
         published_date=published_date(body, page_meta),
-        region=document_region(body, page_meta, issuers_, title_ if kind not in GENRES else None),
+        region=document_region(body, page_meta, issuers_, title_ if kind not in GENRES else None, number),
         status=status(page_meta, html_title),
     )

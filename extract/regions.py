@@ -306,3 +306,43 @@ def level_of(region: str | None) -> str | None:
         return None
     return {"province": "provincial", "special": "provincial", "prefecture": "municipal",
             "county": "county", "zone": "municipal"}[d.level]
+
+
+# A division's short form opening a 机关代字 names a government when 政 or 府
+# follows it (湘乡政发, 鄂州政发); anything else may be a department's word.
+_GOVERNMENT_CODE_CHARS = "政府"
+
+
+@lru_cache(maxsize=None)
+def _number_codes() -> tuple[tuple[str, str], ...]:
+    """(code prefix, region) of data/region_number_codes.tsv, longest first."""
+    out = []
+    with open(DATA / "region_number_codes.tsv", encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line and not line.startswith("#"):
+                code, region = line.split("\t")[:2]
+                out.append((code, region))
+    return tuple(sorted(out, key=lambda r: -len(r[0])))
+
+
+def region_of_number(number: str | None) -> str | None:
+    """The region a document number's 机关代字 names, or None.
+
+    >>> region_of_number('湘政办发〔2009〕24号'), region_of_number('穗府〔2011〕15号')
+    ('湖南省', '广州市')
+    >>> region_of_number('湘乡政发〔2020〕1号'), region_of_number('发改财金〔2018〕1806号')
+    ('湘乡市', None)
+    """
+    code = re.split(r"[〔\[［(（【第0-9]", (number or "").strip(), maxsplit=1)[0]
+    if len(code) < 2:
+        return None
+    for n in (3, 2):
+        # Counties have no short forms in the table: 湘乡 is 湘乡市.
+        found = divisions_named(code[:n]) or tuple(d for s in "市县区旗" for d in divisions_named(code[:n] + s))
+        if len(found) == 1 and code[n:n + 1] in _GOVERNMENT_CODE_CHARS:
+            return region_name(found[0])
+    for prefix, region in _number_codes():
+        if code.startswith(prefix):
+            return region
+    return None

@@ -62,3 +62,9 @@ def test_hostile_issuer_is_fast(issuer):
     region_of(issuer)
     province_of(issuer)
     assert time.perf_counter() - t < 2
+
+
+@pytest.mark.parametrize("number, region", cases("region_of_number.tsv"))
+def test_region_of_number(number, region):
+    """A 机关代字 shared by two places (青政: 青海 and 青岛) names neither."""
+    assert regions.region_of_number(number) == region
