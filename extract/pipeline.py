@@ -73,7 +73,8 @@ def docinfo_component(doc: Doc) -> Doc:
 def citations_component(doc: Doc) -> Doc:
     info = doc._.docinfo
     own = info.doc_number if info else None
-    _annotate(doc, "citations", find_citations(_text(doc), own))
+    # The page's own title keeps it from citing itself (its heading, its 解读 line).
+    _annotate(doc, "citations", find_citations(_text(doc), own, info.title if info else None))
     return doc
 
 
