@@ -34,6 +34,7 @@ class BaseView:
     status: dict[str, str] = field(default_factory=dict)
     facts: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
     numbers: dict[str, list[str]] = field(default_factory=dict)
+    titles: dict[str, list[str]] = field(default_factory=dict)
     missing_tables: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,8 @@ def read_base(path: Path | str, file_names: set[str]) -> BaseView:
             for row in conn.execute(f"select {columns} from documents"):
                 if row["doc_number"]:
                     view.numbers.setdefault(row["doc_number"], []).append(row["id"])
+                if row["title"]:
+                    view.titles.setdefault(row["title"], []).append(row["id"])
                 if row["id"] in wanted:
                     view.documents[row["id"]] = dict(row)
             marks = ", ".join("?" for _ in wanted)

@@ -48,6 +48,24 @@ def _not_document_suffixes() -> tuple[str, ...]:
     return tuple(r[0] for r in rows("citation_not_documents.tsv"))
 
 
+_TRAILING_PART = re.compile(r"[(（][^()（）]{1,4}[)）]$")
+
+
+def names_no_document(name: str) -> bool:
+    """Whether a name in 《》 is a newspaper, a form, a table or a red header,
+    not a document (data file ``citation_not_documents.tsv``); a part number
+    after it does not change what it is.
+
+    >>> names_no_document("增值税纳税申报表附列资料(一)"), names_no_document("经营所得个人所得税月（季）度申报（A表）")
+    (True, True)
+    >>> names_no_document("湖南省人民政府办公厅文件"), names_no_document("关于开展市域产教联合体建设的通知")
+    (True, False)
+    """
+    bare = _TRAILING_PART.sub("", name)
+    return name.endswith(_not_document_suffixes()) or bare.endswith(_not_document_suffixes()) or (
+        bare != name and _TRAILING_PART.search(name).group()[1:-1].endswith(_not_document_suffixes()))
+
+
 def _relation_cues() -> tuple[tuple[str, str, str], ...]:
     return tuple((r[0], r[1], r[2]) for r in rows("citation_relations.tsv"))
 
@@ -268,7 +286,7 @@ def find_citations(body: str, own_doc_number: str | None, own_title: str | None 
         name = clean_title(text[s:e])
         if len(name) < 2 or name in skip or _is_bare_type_word(name):
             continue
-        if name.endswith(_not_document_suffixes()):
+        if names_no_document(name):
             continue
         gap = _NUMBER_AFTER_TITLE.match(text, e)
         hit = by_start.get(gap.end()) if gap else None

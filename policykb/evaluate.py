@@ -96,6 +96,9 @@ class FileScore:
     file: str
     counts: dict[str, Count] = field(default_factory=dict)
     diffs: list[str] = field(default_factory=list)
+    # (measure, found row, whether it matched a gold item): what calibrates
+    # the confidence of each rule path (scripts/calibrate_confidence.py).
+    judged: list[tuple[str, dict, bool]] = field(default_factory=list)
 
     def count(self, measure: str) -> Count:
         return self.counts.setdefault(measure, Count())
@@ -319,6 +322,7 @@ def score_items(score: FileScore, measure: str, gold: list, found: list[dict], m
     count.fn += fn
     score.diffs += [f"{measure} missed: {describe(measure, g)}" for g in missed]
     score.diffs += [f"{measure} extra: {describe(measure, r)}" for r in extra]
+    score.judged += [(measure, row, True) for _, row in pairs] + [(measure, row, False) for row in extra]
     return pairs
 
 
@@ -435,9 +439,9 @@ class Evaluation:
 
 
 def gold_indexes(golds: Iterable[dict], view) -> tuple[dict, dict]:
-    """Document ids by the numbers and titles the gold gives, plus the base's own numbers."""
+    """Document ids by the numbers and titles the gold gives, plus the base's own."""
     by_number: dict[str, set[str]] = {norm(n): set(ids) for n, ids in view.numbers.items()}
-    by_title: dict[str, set[str]] = {}
+    by_title: dict[str, set[str]] = {norm_title(t): set(ids) for t, ids in view.titles.items()}
     for gold in golds:
         doc_id = view.by_file.get(gold["file"])
         fields = gold.get("document") or {}
