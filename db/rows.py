@@ -28,7 +28,9 @@ def document_row(doc: DocumentRecord) -> dict:
         "id": doc.id, "primary_path": doc.primary, "doc_number": doc.doc_number, "title": doc.title,
         "title_source": doc.title_source, "issuer": doc.issuer, "doc_type": doc.doc_type,
         "written_date": doc.written_date, "published_date": doc.published_date, "year": doc.year,
-        "region": doc.region, "validity": doc.validity, "repealed_by": doc.repealed_by,
+        "region": doc.region, "effective_date": doc.effective_date, "expiry_date": doc.expiry_date,
+        "validity": doc.validity, "validity_reason": doc.validity_reason, "repealed_by": doc.repealed_by,
+        "amended_by": doc.amended_by,
         "source_count": len(doc.source_paths),
     }
 

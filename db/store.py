@@ -33,10 +33,10 @@ SCHEMA_VERSION = 3
 TABLES: dict[str, dict] = {
     "documents": dict(columns={
         "id": str, "doc_number": str, "title": str, "title_source": str, "issuer": str, "doc_type": str,
-        "written_date": str, "published_date": str, "year": int, "region": str, "validity": str,
-        "repealed_by": str, "source_count": int, "traditional": int, "spammed": int, "spin_confidence": float,
+        "written_date": str, "published_date": str, "year": int, "region": str, "effective_date": str,
+        "expiry_date": str, "validity": str, "validity_reason": str, "repealed_by": str, "amended_by": str, "source_count": int, "traditional": int, "spammed": int, "spin_confidence": float,
         "mojibake_unrecovered": int, "edit_count": int, "body": str, "raw_text": str, "fts_rowid": int}, pk="id",
-        foreign_keys=[("repealed_by", "documents", "id")]),
+        foreign_keys=[("repealed_by", "documents", "id"), ("amended_by", "documents", "id")]),
     "sources": dict(columns={
         "path": str, "sha256": str, "size": int, "document_id": str, "is_primary": int, "encoding": str,
         "declared_encoding": str, "status": str, "url": str, "fetched_at": str, "response_sha256": str,
@@ -89,7 +89,7 @@ INDEXES = {
     # containing 教育.  The rows of a search come through it in fts_rowid
     # order, which is publication order (see build_search_index), so the
     # newest 20 of 93,000 matches are read without sorting them all.
-    "documents": [["doc_number"], ["issuer"], ["doc_type"], ["region"], ["year"], ["published_date"],
+    "documents": [["doc_number"], ["issuer"], ["doc_type"], ["region"], ["year"], ["published_date"], ["validity"],
                   ["fts_rowid", "doc_type", "issuer", "region", "year"]],
     "sources": [["document_id"], ["status"]],
     "citations": [["document_id"], ["cited_doc_number"], ["cited_document_id"], ["cited_title"]],
@@ -296,7 +296,8 @@ STAGE_TABLES: dict[str, str] = {
     "by_number": "doc_number TEXT PRIMARY KEY, id",
     "by_title": "title TEXT PRIMARY KEY, id",
     "docs": "id TEXT PRIMARY KEY, primary_path, doc_number, title, title_source, issuer, doc_type, "
-            "written_date, published_date, year, region, validity, repealed_by, source_count",
+            "written_date, published_date, year, region, effective_date, expiry_date, validity, validity_reason, "
+            "repealed_by, amended_by, source_count",
 }
 # Per-source tables copied to the final table of the same name, in document order.
 RECORD_TABLES = ("targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")
@@ -418,10 +419,10 @@ class BuildWriter:
             FROM stage.primaries p JOIN stage.citations c ON c.path = p.path
             ORDER BY p.doc_index, c.position""")
 
-    def repeals(self) -> Iterator[tuple[str, str]]:
-        """(repealed id, repealing id) in citation order."""
+    def repeals(self, relation: str = "repeals") -> Iterator[tuple[str, str]]:
+        """(repealed id, repealing id) in citation order; ``relation`` amends: (amended, amending)."""
         yield from self.conn.execute("""SELECT cited_document_id, document_id FROM citations
-            WHERE relation = 'repeals' AND cited_document_id IS NOT NULL ORDER BY id""")
+            WHERE relation = ? AND cited_document_id IS NOT NULL ORDER BY id""", (relation,))
 
     def write_documents(self, documents: Iterable[dict], issuers: Iterable[dict]) -> None:
         """``documents``: ``rows.document_row`` of every document; their text
@@ -433,11 +434,13 @@ class BuildWriter:
             self.conn.executemany(_insert_sql("stage.docs", first.keys()), _chain(first, documents))
         self.conn.execute("""
             INSERT INTO documents (rowid, id, doc_number, title, title_source, issuer, doc_type, written_date,
-                                   published_date, year, region, validity, repealed_by, source_count,
+                                   published_date, year, region, effective_date, expiry_date, validity,
+                                   validity_reason, repealed_by, amended_by, source_count,
                                    traditional, spammed, spin_confidence, mojibake_unrecovered, edit_count,
                                    body, raw_text, fts_rowid)
             SELECT row_number() OVER win, d.id, d.doc_number, d.title, d.title_source, d.issuer, d.doc_type,
-                   d.written_date, d.published_date, d.year, d.region, d.validity, d.repealed_by,
+                   d.written_date, d.published_date, d.year, d.region, d.effective_date, d.expiry_date,
+                   d.validity, d.validity_reason, d.repealed_by, d.amended_by,
                    d.source_count, t.traditional, t.spammed, t.spin_confidence, t.mojibake_unrecovered,
                    t.edit_count, t.body, t.raw_text, row_number() OVER win
             FROM stage.docs d JOIN stage.texts t ON t.path = d.primary_path

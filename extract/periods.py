@@ -158,3 +158,36 @@ def split_dates(dates: list[Deadline], text: str) -> tuple[list[Deadline], list[
                 obligations.append(replace(d, kind="due", evidence="opens"))
         i += 1
     return obligations, [p for p in periods if p.date_from or p.date_to]
+
+
+@lru_cache(maxsize=1)
+def _own_subject() -> re.Pattern:
+    # 本通知施行, 本办法自…起施行: the document speaks of itself.
+    words = words_by_role("deadline_cues.tsv")["doc"]
+    return re.compile(f"^(?:本|此)(?:{alternation(words)})")
+
+
+def is_own_period(p: Period) -> bool:
+    """Whether a period is the document's own (本办法自…起施行), not a measure's."""
+    return bool(p.subject) and bool(_own_subject().match(p.subject)) and p.recurrence == "once"
+
+
+def document_dates(periods) -> tuple[str | None, str | None]:
+    """(effective date, expiry date) the document states for itself: its first
+    own effective period, and the end of that period or of its first own expiry.
+
+    >>> from policykb.records import Period
+    >>> document_dates([Period("effective", "2024-01-01", "2028-12-31", "once", "本办法施行", "", 0, 1)])
+    ('2024-01-01', '2028-12-31')
+    >>> document_dates([Period("effective", "2025-09-01", None, "once", "缴存基数下限调整", "", 0, 1)])
+    (None, None)
+    """
+    effective = expiry = None
+    for p in periods:
+        if not is_own_period(p):
+            continue
+        if p.kind == "effective" and effective is None:
+            effective, expiry = p.date_from, expiry or p.date_to
+        elif p.kind == "expiry" and expiry is None:
+            expiry = p.date_to
+    return effective, expiry

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import fcntl
+import datetime
 import hashlib
 import os
 import signal
@@ -417,6 +418,8 @@ def assemble(writer: store.BuildWriter, summaries: list[merge.SourceSummary]) ->
     docs = merge.titles_from_citations(docs, writer.cited_titles)
     writer.write_citations(*merge.link_maps(docs))
     docs = merge.mark_repealed(docs, writer.repeals())
+    # Validity as of the day of the build: a term that ended yesterday is expired.
+    docs = merge.assess_validity(docs, writer.repeals("amends"), datetime.date.today().isoformat())
     writer.write_documents((rows.document_row(d) for d in docs), (row for d in docs for row in rows.issuer_rows(d)))
     store.write_rows(writer.db, "agencies", (rows.agency_row(a) for a in agency_rows(writer.agency_mentions())))
     return len(docs)

@@ -15,6 +15,7 @@ the repeals).
 from __future__ import annotations
 
 from policykb.records import SourceSummary, DocumentRecord  # noqa: F401 (moved; imported from here too)
+from policykb.extract.periods import document_dates
 
 import hashlib
 import re
@@ -77,7 +78,9 @@ def summarise(result: SourceResult) -> SourceSummary:
                          title=info.title, issuers=tuple(info.issuers or ()), issuer=info.issuer,
                          doc_type=info.doc_type, written_date=info.written_date,
                          published_date=info.published_date, region=info.region,
-                         status=getattr(info, "status", None))
+                         status=getattr(info, "status", None),
+                         **dict(zip(("effective_date", "expiry_date"),
+                                    document_dates(getattr(result.extracted, "periods", ())))))
 
 
 def identity_key(s: SourceSummary) -> str:
@@ -143,7 +146,9 @@ def documents_from_summaries(summaries: Iterable[SourceSummary], body_of: Callab
             issuers=next((m.issuers for m in members if m.issuers), ()), issuer=_first(m.issuer for m in members),
             doc_type=_first(m.doc_type for m in members), written_date=_first(m.written_date for m in members),
             published_date=_first(m.published_date for m in members), region=_first(m.region for m in members),
-            validity=_first(m.status for m in members), repealed_by=None))
+            validity=_first(m.status for m in members), repealed_by=None,
+            effective_date=_first(m.effective_date for m in members),
+            expiry_date=_first(m.expiry_date for m in members)))
     return docs
 
 
@@ -180,6 +185,56 @@ def resolve(number: str | None, title: str | None, citing_id: str, by_number: di
     if target is None and title:
         target = by_title.get(title)
     return None if target == citing_id else target
+
+
+# What pages say of a document's validity, as one of the contract's values.
+STATED_VALIDITY = {"有效": "in force", "现行有效": "in force", "失效": "repealed", "已失效": "repealed",
+                   "废止": "repealed", "已废止": "repealed", "部分失效": "amended", "已修改": "amended",
+                   "已被修改": "amended"}
+
+
+def validity_of(doc: DocumentRecord, today: str) -> tuple[str | None, str | None]:
+    """(validity, reason) as of ``today`` (ISO): a repeal or an amendment by a
+    document of the base first, then what the page says, then its own dates.
+
+    >>> d = DocumentRecord("x", "a", ("a",), None, "t", None, (), None, None, None, None, None, None, None,
+    ...                    effective_date="2024-01-01", expiry_date="2025-12-31")
+    >>> validity_of(d, "2026-12-02")
+    ('expired', 'its term ended 2025-12-31')
+    >>> validity_of(d, "2025-06-30")
+    ('in force', 'in force from 2024-01-01 to 2025-12-31')
+    """
+    if doc.repealed_by:
+        return "repealed", f"repealed by document {doc.repealed_by}"
+    stated = STATED_VALIDITY.get((doc.validity or "").replace(" ", ""))
+    if stated == "repealed":
+        return stated, f"the page says {doc.validity}"
+    if doc.expiry_date and doc.expiry_date < today:
+        return "expired", f"its term ended {doc.expiry_date}"
+    if doc.effective_date and doc.effective_date > today:
+        return "not yet in force", f"takes effect {doc.effective_date}"
+    if doc.amended_by:
+        return "amended", f"amended by document {doc.amended_by}"
+    if stated:
+        return stated, f"the page says {doc.validity}"
+    if doc.effective_date:
+        until = f" to {doc.expiry_date}" if doc.expiry_date else ""
+        return "in force", f"in force from {doc.effective_date}{until}"
+    return None, None
+
+
+def assess_validity(docs: list[DocumentRecord], amendments: Iterable[tuple[str, str]],
+                    today: str) -> list[DocumentRecord]:
+    """Each document's validity as of ``today``; ``amendments``: (amended id, amending id)."""
+    amended: dict[str, str] = {}
+    for target, citing in amendments:
+        amended.setdefault(target, citing)
+    out = []
+    for d in docs:
+        d = replace(d, amended_by=amended.get(d.id))
+        validity, reason = validity_of(d, today)
+        out.append(replace(d, validity=validity, validity_reason=reason))
+    return out
 
 
 def mark_repealed(docs: list[DocumentRecord], repeals: Iterable[tuple[str, str]]) -> list[DocumentRecord]:

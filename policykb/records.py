@@ -194,6 +194,8 @@ class SourceSummary:
     published_date: str | None = None
     region: str | None = None
     status: str | None = None  # validity as the page states it
+    effective_date: str | None = None  # the document's own, from its periods
+    expiry_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,10 @@ class DocumentRecord:
     region: str | None
     validity: str | None  # what the page says (有效, 失效 …) or 已废止 when a document in the base repeals it
     repealed_by: str | None
+    effective_date: str | None = None
+    expiry_date: str | None = None
+    validity_reason: str | None = None  # why validity says what it says (policykb.merge.assess_validity)
+    amended_by: str | None = None
 
     @property
     def year(self) -> int | None:

@@ -73,7 +73,14 @@ def test_citation_of_a_document_in_the_base_is_linked(base):
 def test_repealed_document_shows_it(base):
     assert rows(base, "select validity, (select doc_number from documents r where r.id = d.repealed_by) "
                       "from documents d where doc_number = '教职成厅函〔2023〕15号'") == \
-        [("已废止", "教职成厅函〔2024〕3号")]
+        [("repealed", "教职成厅函〔2024〕3号")]
+    [(reason,)] = rows(base, "select validity_reason from documents where doc_number = '教职成厅函〔2023〕15号'")
+    assert reason.startswith("repealed by document ")
+
+
+def test_validity_is_one_of_the_contracts_values(base):
+    values = {v for (v,) in rows(base, "select distinct validity from documents")}
+    assert values <= {None, "in force", "expired", "repealed", "amended", "not yet in force"}
 
 
 def test_ids_are_stable_across_builds(base, tmp_path):
