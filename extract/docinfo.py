@@ -34,7 +34,7 @@ from typing import Sequence
 
 from policykb.extract.docnumber import find_doc_numbers, leading_doc_number, normalise_doc_number
 
-from policykb.extract.regions import division_chain, region_name, region_of_number
+from policykb.extract.regions import NATIONWIDE, division_chain, region_name, region_of_number
 from policykb.extract.tables import rows
 
 
@@ -155,7 +155,7 @@ def _lines(body: str) -> tuple[str, ...]:
 
 def _is_paragraph(line: str) -> bool:
     """The salutation or running text: where the heading block ends."""
-    return line[-1] in "：:" or "。" in line or len(line) > 100
+    return line[-1] in "：:∶" or "。" in line or len(line) > 100
 
 
 _LABELLED_DATE = re.compile(r"(发布|发文|时间|日期|来源|浏览|点击|围观|阅读|作者|编辑|字号)")
@@ -180,9 +180,13 @@ def _heading_lines(lines: Sequence[str]) -> list[str]:
     """Lines before the salutation or first paragraph that may be the title."""
     out = []
     for line in lines[:8]:
-        if _is_paragraph(line):
+        line = _PART_PREFIX.sub("", line)
+        if _SITE_BLURB.match(line):
+            continue  # 简介:写写帮文库小编为你整理了…: a document site's blurb
+        if not line or _is_paragraph(line) or _TEXT_START.match(line):
             break
-        if _is_date_line(line) or _NOT_HEADING.search(line) or _is_history_line(line):
+        if (_is_date_line(line) or _NOT_HEADING.search(line) or _is_history_line(line)
+                or _red_header(line) or _agency_names(line) or _dateline(line)):
             continue
         own = _own_number_prefix(line)
         if own is not None:
@@ -192,6 +196,59 @@ def _heading_lines(lines: Sequence[str]) -> list[str]:
             continue  # anything else after the number is spam (上门服务)
         out.append(line)
     return out
+
+
+# Where the text has begun: 第一章 总则, 第一条, 一、
+_TEXT_START = re.compile(r"^(?:第[一二三四五六七八九十百\d]+\s*[章条节编]|[一二三四五六七八九十]+、)")
+_SITE_BLURB = re.compile(r"^简介\s*[:：]")
+# 第一篇:… : a document site's numbering of the copies it bundles.
+_PART_PREFIX = re.compile(r"^第[一二三四五六七八九十\d]+篇\s*[:：]\s*")
+# 湖南省人民政府办公厅文件 (the red header, 版头), sometimes with the number
+# glued after it: <正>辽宁省人民政府文件辽政发[2021]19号各市人民政府…
+_RED_HEADER = re.compile(r"^(?:<正>)?\s*(?P<org>[\u4e00-\u9fff（）()\s、]{2,80}?)\s*文件\s*(?P<rest>.*)$")
+
+
+def _red_header(line: str) -> tuple[tuple[str, ...], str] | None:
+    """(issuers, what follows) of a red-header line, or None."""
+    m = _RED_HEADER.match(line)
+    if not m:
+        return None
+    names, rest = _agency_names(m.group("org")), m.group("rest").strip()
+    # The header stands alone, or has the number glued after it: 根据贵办文件要求 is a sentence.
+    if not names or (rest and not _opening_number(rest)):
+        return None
+    return names, rest
+
+
+def _red_header_of(lines: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    for line in lines[:4]:
+        found = _red_header(_PART_PREFIX.sub("", line))
+        if found:
+            return found
+    return None
+
+
+# 1999年7月13日,国家海洋局 : a date of writing and the issuer under a title.
+_DATELINE = re.compile(r"^[(（]?\s*(?P<when>" + _DATE.pattern + r")\s*[,，、\s]\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*[)）]?$")
+
+
+def _dateline(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """(date, issuers) of a 'date, agency' line, or None."""
+    m = _DATELINE.match(line.translate(_FULLWIDTH))
+    if not m:
+        return None
+    names, date = _agency_names(m.group("org")), _date_of(m)
+    return (date, names) if names and date else None
+
+
+def _dateline_of(lines: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    for line in lines[:4]:
+        if _is_paragraph(line):
+            break
+        found = _dateline(line)
+        if found:
+            return found
+    return None
 
 
 def _is_history_line(line: str) -> bool:
@@ -430,6 +487,16 @@ def doc_number(body: str, page_meta: dict | None = None, html_title: str | None 
     hit = leading_doc_number(body or "")
     if hit:
         return hit[2]
+    lines = _lines(body)
+    header = _red_header_of(lines)
+    if header:  # 辽宁省人民政府文件辽政发[2021]19号…
+        hit = leading_doc_number(header[1], max_lines=1) or _opening_number(header[1])
+        if hit:
+            return hit[2]
+    for line in _heading_lines(lines)[:1]:
+        split = _title_and_trailing_number(line)
+        if split:
+            return split[1]
     for label in links:
         stem = re.sub(r"\.(pdf|docx?|wps|ofd|xlsx?)$", "", _SPACE.sub("", label or ""), flags=re.I)
         found = find_doc_numbers(stem)
@@ -440,6 +507,35 @@ def doc_number(body: str, page_meta: dict | None = None, html_title: str | None 
 
 _TAG_PREFIX = re.compile(r"^\s*(?:【[^】]{0,12}】|\[[^\]]{0,12}\]|［[^］]{0,12}］)\s*")
 _TRAILING_NUMBER = re.compile(r"[(（][^()（）]{0,30}号[)）]\s*$")
+
+
+def _opening_number(text: str) -> tuple[int, int, str] | None:
+    """A number that opens ``text`` with running text glued after it."""
+    found = find_doc_numbers(text[:40])
+    return found[0] if found and found[0][0] == 0 else None
+
+
+def _title_and_trailing_number(line: str) -> tuple[str, str] | None:
+    """(title, number) of a heading that ends with its own number after a space:
+    广西壮族自治区土地整治办法 广西壮族自治区人民政府令 第116号."""
+    found = find_doc_numbers(line)
+    if not found:
+        return None
+    start, end, number = found[-1]
+    head = line[:start]
+    if line[end:].strip() or not head.endswith((" ", "\u3000")):
+        return None
+    # The decree's issuer may stand between: …办法 广西壮族自治区人民政府令 第116号
+    head = head.strip()
+    if number.startswith(head.split(" ")[-1].rstrip("令")) and " " in head:
+        head = head.rsplit(" ", 1)[0].strip()
+    return (head, number) if _type_of_title(head) and len(head) >= 4 else None
+
+
+def _decree_issuer(number: str | None) -> str | None:
+    """广西壮族自治区人民政府令第116号 → 广西壮族自治区人民政府."""
+    m = re.match(r"^(?P<org>[\u4e00-\u9fff]{2,40}?)令第", number or "")
+    return m.group("org") if m and is_agency(m.group("org")) else None
 
 
 def _strip_title_tags(text: str) -> str:
@@ -467,6 +563,9 @@ def _clean_title(text: str | None) -> str | None:
     m = _TRAILING_NUMBER.search(text)
     if m and find_doc_numbers(m.group(0)):
         text = text[: m.start()].strip()
+    split = _title_and_trailing_number(text)
+    if split:
+        text = split[0]
     return text if len(text) >= 4 else None
 
 
@@ -492,6 +591,13 @@ def _title_from_html(html_title: str | None) -> str | None:
     return _clean_title(max(keep, key=len))
 
 
+def _is_category_path(meta_title: str, headings: Sequence[str]) -> bool:
+    """A 标题 field holding the site's classification (行政事务/其他公文/全社会)
+    while the body opens with a document's title."""
+    return ("/" in meta_title and not names_a_document(meta_title)
+            and any(names_a_document(h) for h in headings[:1]))
+
+
 def _title_like(line: str) -> bool:
     return 4 <= len(line) <= 120 and not re.search(r"[。；;]", line) and not line.isascii()
 
@@ -508,10 +614,10 @@ def title(body: str, page_meta: dict | None = None, html_title: str | None = Non
     '大连金普新区入选国家首批市域产教联合体'
     """
     meta_title = _clean_title(_meta(page_meta, "标题"))
-    if meta_title:
+    headings = [h for h in (_clean_title(h) for h in _heading_lines(_lines(body))) if h]
+    if meta_title and not _is_category_path(meta_title, headings):
         return meta_title
     from_html = _title_from_html(html_title)
-    headings = [h for h in (_clean_title(h) for h in _heading_lines(_lines(body))) if h]
     squashed_html = _SPACE.sub("", from_html or "")
     if squashed_html:
         # A heading that the <title> repeats is the title; a title broken over
@@ -620,7 +726,8 @@ def _title_agencies(title_: str | None) -> tuple[str, ...]:
     return _agency_names(who) or ()
 
 
-def issuers(body: str, page_meta: dict | None = None, title_: str | None = None) -> tuple[str, ...]:
+def issuers(body: str, page_meta: dict | None = None, title_: str | None = None,
+            number: str | None = None) -> tuple[str, ...]:
     """The issuing agencies, full names, in signature order.
 
     The signature above the date wins (it carries the full name: 盘锦市人民政府办公室
@@ -637,12 +744,43 @@ def issuers(body: str, page_meta: dict | None = None, title_: str | None = None)
     if found:
         return found
     lines = _lines(body)
+    header = _red_header_of(lines)
+    if header:
+        return header[0]
     if is_taiwan_law(lines, page_meta):
         return _taiwan_issuers(lines, page_meta)
-    found = _law_issuers(lines)
+    found = _law_issuers(lines) or (_dateline_of(lines) or (None, ()))[1]
     if found:
         return found
-    return tuple(_fuller_name(n, body) for n in _named_agencies(_meta(page_meta, "发文机关")))
+    found = tuple(_fuller_name(n, body) for n in _named_agencies(_meta(page_meta, "发文机关")))
+    if found:
+        return found
+    found = _decree_issuer(number) or _government_of_number(number)
+    return (found,) if found else ()
+
+
+def _government_codes() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((r[0], r[1]) for r in rows("docinfo_government_codes.tsv")), key=lambda r: -len(r[0])))
+
+
+def _government_of_number(number: str | None) -> str | None:
+    """The government a number's 机关代字 stands for: 辽政发 → 辽宁省人民政府,
+    海府 → 海口市人民政府, 国发 → 国务院 (docinfo_government_codes.tsv)."""
+    code = re.split(r"[〔\[［(（【第0-9]", (number or "").strip(), maxsplit=1)[0]
+    place = region_of_number(number)
+    if not place:
+        return None
+    for tail, organ in _government_codes():
+        if place == NATIONWIDE:
+            if code == tail:
+                return organ
+            continue
+        head = code[: len(code) - len(tail)]
+        # The head is the place's own short form (辽, 海, 渝北); a
+        # department's code has its word before 发 (皖交发), not 政/府.
+        if code.endswith(tail) and 1 <= len(head) <= 2:
+            return place + organ
+    return None
 
 
 def _named_agencies(value: str | None) -> tuple[str, ...]:
@@ -655,12 +793,35 @@ def _fuller_name(name: str, body: str) -> str:
 
     >>> _fuller_name("杭州公积金中心", "杭州住房公积金管理中心决定…")
     '杭州住房公积金管理中心'
+    >>> _fuller_name("市发展和改革委员会", "关于报送海口市发展和改革委员会地震应急预案的报告")
+    '海口市发展和改革委员会'
     """
+    if name[:1] in _SCOPE_CHARS and len(name) > 3:
+        found = {place + name[1:] for place in _places_before(body, name)}
+        if len(found) == 1:
+            return found.pop()
     if len(name) < 4 or name in body:
         return name
     shape = re.escape(name[:2]) + r"[\u4e00-\u9fff]{%d,%d}?" % (max(0, len(name) - 4), len(name) + 8) + re.escape(name[-2:])
     fits = {c for c in re.findall(shape, body) if _spells(name, c) and is_agency(c)}
     return fits.pop() if len(fits) == 1 else name
+
+
+# 市发改委 in a 海口市 document: the scope character stands for the place.
+_SCOPE_CHARS = "省市区县州"
+
+
+def _places_before(body: str, name: str) -> set[str]:
+    """The divisions written right before a scoped name's rest (海口市 + 发展和改革委员会)."""
+    out = set()
+    for m in re.finditer(r"([\u4e00-\u9fff]{1,12}?%s)%s" % (re.escape(name[0]), re.escape(name[1:])), body):
+        before = m.group(1)
+        for i in range(len(before) - 2, -1, -1):
+            found, end = division_chain(before[i:])
+            if len(found) == 1 and end == len(before) - i:
+                out.add(before[i:])
+                break
+    return out
 
 
 def _spells(short: str, full: str) -> bool:
@@ -690,8 +851,8 @@ def written_date(body: str, page_meta: dict | None = None) -> str | None:
         return date
     lines = _lines(body)
     _, date = _signature(lines)
-    return (date or _law_date(lines, "adopted", "approved") or _closing_date(lines)
-            or parse_date(_meta(page_meta, "生成日期")))
+    return (date or _law_date(lines, "adopted", "approved") or (_dateline_of(lines) or (None,))[0]
+            or _closing_date(lines) or parse_date(_meta(page_meta, "生成日期")))
 
 
 def published_date(body: str, page_meta: dict | None = None) -> str | None:
@@ -847,6 +1008,31 @@ def _without_book_marks(title_: str | None) -> str | None:
     return re.sub(r"[《》]", "", title_).strip() or None if title_ else None
 
 
+def _source_issuers(page_meta: dict | None) -> tuple[str, ...]:
+    """The source agencies spelled in full (证监会 → 中国证券监督管理委员会)."""
+    from policykb.extract.agencies import canonical_agency
+
+    out = []
+    for name in _source_agencies(page_meta):
+        found = canonical_agency(name, None)
+        out.append(found.name if found and found.level == "central" else name)
+    return tuple(out)
+
+
+def _own_site_issuers(page_meta: dict | None, html_title: str | None) -> tuple[str, ...]:
+    """The source agencies, when the page's <title> names one of them as the site."""
+    found = _source_issuers(page_meta)
+    if not found or not html_title:
+        return ()
+    from policykb.extract.agencies import canonical_agency
+
+    sites = set()
+    for segment in _TITLE_SEPARATORS.split(_SPACE.sub(" ", html_title)):
+        agency = canonical_agency(segment.strip(), None) if is_agency(segment.strip()) else None
+        sites.add(agency.name if agency else segment.strip())
+    return found if sites & set(found) else ()
+
+
 def _source_agencies(page_meta: dict | None) -> tuple[str, ...]:
     """The agency a page names as its source (来源：沈阳市房产局): where an
     interpretation or a news page without an issuer comes from."""
@@ -881,15 +1067,20 @@ def extract_docinfo(body: str, page_meta: dict | None, html_title: str | None,
     body = body or ""
     number = doc_number(body, page_meta, html_title, links)
     title_ = title(body, page_meta, html_title)
-    issuers_ = issuers(body, page_meta, title_)
+    issuers_ = issuers(body, page_meta, title_, number)
     # Only a signature or a stated 发文机关 says "this is a document"; agencies
     # read off the title do not (a news headline can start with one).
     signed = _signature(_lines(body))[0] or bool(_meta(page_meta, "发文机关"))
     kind = doc_type(title_, body, number, issuers_ if signed else (), _meta(page_meta, "来源"))
     written = written_date(body, page_meta)
     if kind in GENRES:
-        # A news report or an essay has a source, not an issuer.
-        issuers_, written = (), None
+        # A news report or an essay is issued by the agency it names as its
+        # source (来源：证监会) when that agency's own site carries it; a
+        # repost elsewhere (seed 002: 来源:辽宁省教育厅 on a trade site) has
+        # none.  It has no date of writing.
+        issuers_, written = _own_site_issuers(page_meta, html_title), None
+    elif kind == "解读" and not issuers_:
+        issuers_ = _source_issuers(page_meta)
     if kind == "解读":
         # An interpretation has no number of its own; the one on its page is
         # the interpreted document's (it becomes a citation, not an identity).
