@@ -57,6 +57,8 @@ _YEAR_CUE = re.compile(
     r"(?<!截)(?:到|至|力争|争取|计划|预计|目标)(?:到|在|于)?[ ]?(?P<y1>(?:19|20)[0-9]{2})[ ]?年(?![0-9])"
     r"|(?<![0-9])(?P<y2>(?:19|20)[0-9]{2})[ ]?年(?:底|末|年底|年末)"
     r"|(?<![0-9])(?P<y3>(?:19|20)[0-9]{2})[ ]?年(?:前|以前|之前)"
+    # 须于2017年6月底前下达60%以上: a month's end in a year dates the goal.
+    r"|(?<![0-9])(?P<y4>(?:19|20)[0-9]{2})[ ]?年[ ]?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份)?(?:前|以前|之前)"
     r"|(?<![比较与同])(?<!比“)(?<!较“)(?<!与“)(?<!同“)[“\"]?(?P<plan>十[一二三四五六]五)"
 )
 # A year named without a cue (2022年,全市…); earlier than the document's own
@@ -64,6 +66,15 @@ _YEAR_CUE = re.compile(
 # Characters a match of _YEAR_CUE can start with (keep in step with it).
 _YEAR_CUE_FIRST = re.compile("[到至力争计预目12“\"十]")
 _BARE_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[ ]?年(?!底|末|前|以前|之前|度?[0-9])")
+# 确保完成2010年新开工…13.6万套: a year named inside a clause, not before the
+# document's own year, dates what follows (only dates it: a year alone in a
+# title or a reference makes no target).  Not a base (比2020年, 较2020年) nor
+# a start (自2024年起, 2024年以来).
+_DATING_YEAR = re.compile(
+    r"(?<![0-9比较与同自从截止至])(?P<y>(?:19|20)[0-9]{2})[ ]?年(?!度|底|末|前|以前|之前|以来|起|开始|以后|[ ]?[0-9一二三四五六七八九十]{1,3}月)")
+# 今年, 本年: the year the document was written.  今年以来 reports the past
+# (以来 is a past cue); 今年1-5月 is masked as a period by the past checks.
+_THIS_YEAR = re.compile(r"(?:今年|本年)(?!以来|初以来|度以来)")
 # 2025年,推动…: a year opening a clause is a plan year when it is not before
 # the document's own year (only used when that year is known).
 _OPENING_YEAR = re.compile(r"(?:^|(?<=[,，;；。\n：:]))[ ]?(?P<y>(?:19|20)[0-9]{2})[ ]?年(?=[,，]?[\u4e00-\u9fff])(?!度|底|末|前|以来|起|开始|以后)")
@@ -152,6 +163,7 @@ class _Cues:
     modclause: re.Pattern
     param: re.Pattern
     docobj: re.Pattern
+    generic: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -165,7 +177,7 @@ def cues() -> _Cues:
     # 了 after a verb reports the past; 为了, 除了, 了解 are not that 了.
     past = alt("past") + r"|(?<![为除])了(?!解)"
     return _Cues(
-        goal=re.compile(f"(?:{alt('goal')})(?!{alt('notgoal')})"),
+        goal=re.compile(f"(?:{alt('goal')}|{alt('stage')})(?!{alt('notgoal')})"),
         oblige=re.compile(alt("oblige")),
         past=re.compile(past),
         penalty=re.compile(alt("penalty")),
@@ -177,6 +189,7 @@ def cues() -> _Cues:
         param=re.compile(alt("param")),
         # 政策性住房 is housing, not a policy: X性 is an adjective.
         docobj=re.compile(f"^(?:{alt('docobj')})(?!性)|(?:{alt('docobj')})$"),
+        generic=re.compile(f"^(?:{alt('generic')})$"),
     )
 
 
@@ -246,8 +259,8 @@ def quantities(text: str, clause_starts: list[int] | None = None) -> list[Quanti
         if start in consumed:
             continue
         pos = end
-        if value is None or text[pos:pos + 1] in ("几", "来", "数") or (start > 0 and text[start - 1] in "几数"):
-            continue  # 十几个, 10来个, 数百家: not a precise amount
+        if value is None or text[pos:pos + 1] in ("几", "来", "数") or (chinese and start > 0 and text[start - 1] in "几数"):
+            continue  # 十几个, 10来个, 数百家: not a precise amount (套数50% is one)
         value_max = None
         unit = None
         percent_word = start >= 3 and text.startswith("百分之", start - 3)
@@ -512,6 +525,8 @@ def _after_np(text: str, q: Quantity, sent_end: int) -> tuple[str, bool, bool]:
     m = c.vp.search(seg)
     if m and m.start() >= 2:
         seg = seg[:m.start()]  # 5个领域进行首批布局 → 领域
+    if long_mod and c.generic.match(_head(seg)):
+        return "", False, False  # 增长4%的目标: the object is before the number
     if seg and "的" not in seg and c.modclause.search(seg):
         # A long modifier runs on to the head after the next 的.
         ahead = text[start + len(seg):min(sent_end, start + LOOKAHEAD_WINDOW)]
@@ -558,11 +573,22 @@ def _repeat_key(text: str, s_start: int, s_end: int, q_end: int) -> tuple[str, i
     return _compact(text[start:s_end]), len(_compact(text[start:q_end]))
 
 
+_NUMBER_YEAR = re.compile(r"〔((?:19|20)[0-9]{2})〕")
+
+
 def _doc_year(ctx: ExtractContext) -> int | None:
-    for d in (ctx.published_date, ctx.written_date):
+    """The year the document was written: its date of writing, else its
+    publication (a repost is published later than it was written, and 今年
+    means the year of writing), else the year in its number (皖政办〔2011〕30号).
+
+    >>> _doc_year(ExtractContext(doc_number="皖政办〔2011〕30号"))
+    2011
+    """
+    for d in (ctx.written_date, ctx.published_date):
         if d and len(d) >= 4 and d[:4].isdigit():
             return int(d[:4])
-    return None
+    m = _NUMBER_YEAR.search(ctx.doc_number or "")
+    return int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)
@@ -574,6 +600,9 @@ class _TimeCue:
     pos: int
     year: int | None
     dates: bool  # a due date, absolute or relative: 达到200家 reads as a goal
+    # A cue that makes a quantity of its own sentence a target (到2025年,
+    # 今年); a year merely named (完成2010年新开工…) only dates one.
+    strong: bool = True
 
 
 def _year_cues(text: str, doc_year: int | None) -> list[_TimeCue]:
@@ -582,12 +611,19 @@ def _year_cues(text: str, doc_year: int | None) -> list[_TimeCue]:
         for m in finditer_from(_OPENING_YEAR, _OPENING_YEAR_FIRST, text):
             if int(m.group("y")) >= doc_year:
                 out.append(_TimeCue(m.start("y"), int(m.group("y")), True))
+        for m in _THIS_YEAR.finditer(text):
+            out.append(_TimeCue(m.start(), doc_year, True))
     for m in finditer_from(_YEAR_CUE, _YEAR_CUE_FIRST, text):
         if m.group("plan"):
             out.append(_TimeCue(m.start(), PLAN_PERIODS[m.group("plan")], True))
         else:
-            y = m.group("y1") or m.group("y2") or m.group("y3")
+            y = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4")
             out.append(_TimeCue(m.start(), int(y), True))
+    taken = {c.pos for c in out} | {c.pos + 1 for c in out}
+    if doc_year is not None:
+        for m in _DATING_YEAR.finditer(text):
+            if int(m.group("y")) >= doc_year and m.start() not in taken:
+                out.append(_TimeCue(m.start(), int(m.group("y")), True, strong=False))
     for m in _RELATIVE_DEADLINE.finditer(text):
         out.append(_TimeCue(m.start("d"), None, True))
     for m in _RECURRING.finditer(text):
@@ -635,15 +671,18 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         year = cue.year if cue else None
         dated = cue is not None and cue.dates
         past_year = False
-        if doc_year is not None and (year is None or year < doc_year):
+        if doc_year is not None and year is not None and year < doc_year:
+            past_year = True  # 2009年末,示范区有中等职业学校347所 in a 2011 plan: a report
+        elif doc_year is not None and year is None:
             past_year = any(int(m.group(1)) < doc_year
                             for m in _BARE_YEAR.finditer(masked, max(s_start, q.num_start - CLAUSE_WINDOW), q.num_start))
         clause = _clause(breaks, q.num_start, len(masked))
         # A year makes a target on its own only in its own sentence; across
         # the paragraph it only dates targets found for other reasons.
-        year_here = (dated and ci >= 0 and year_cues[ci] is cue
+        year_here = (dated and cue.strong and ci >= 0 and year_cues[ci] is cue
                      and cue.pos >= max(s_start, q.num_start - YEAR_REACH)) or (
-            ci + 1 < len(year_cues) and year_cues[ci + 1].dates and clause[0] <= year_cues[ci + 1].pos < clause[1])
+            ci + 1 < len(year_cues) and year_cues[ci + 1].dates and year_cues[ci + 1].strong
+            and clause[0] <= year_cues[ci + 1].pos < clause[1])
         qi = bisect.bisect_right(quote_starts, q.num_start) - 1
         quoted = qi >= 0 and q.num_start < quotes[qi][1]
         # 培育20项国际顶级赛事、30项高商业价值赛事: the next item of a list
