@@ -91,9 +91,12 @@ SOURCE_NEWS_SCORE = 3
 _SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u3000\xa0]+")
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# 二〇二三, 二○○二, and as typed on many sites with digits or letters for the
+# zeros: 二00六, 二OO三.
+_CN_YEAR = r"[一二][〇零○ＯO0一二三四五六七八九]{3}"
 _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年—–－]\s*(?P<m>\d{1,2})\s*[-/.月—–－]\s*(?P<d>\d{1,2})(?:(?!\d)|(?<=\d\d)(?=\d{1,2}[:：]\d{2}))(?:\s*日)?"
-    r"|(?P<cy>[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(?P<cm>[一二三四五六七八九十]{1,3})\s*月"
+    r"|(?P<cy>" + _CN_YEAR + r")\s*年\s*(?P<cm>[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<cd>[一二三四五六七八九十]{1,3})\s*日"
 )
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}")
@@ -673,7 +676,7 @@ def _agency_names(line: str) -> tuple[str, ...] | None:
 # What a line must open with to be a date line (_SIGNATURE_DATE, before the
 # full-width digits are made ASCII): most lines are rejected without the
 # translation, which cost a third of docinfo when done for every line.
-_DATE_LINE_START = re.compile(r"[(（]?\s*(?:[1１][9９]|[2２][0０]|[〇零○Ｏ一二三四五六七八九]{4})")
+_DATE_LINE_START = re.compile(r"[(（]?\s*(?:[1１][9９]|[2２][0０]|" + _CN_YEAR + r")")
 
 
 # Joint notices sign with one agency a line: 9 of them under a beijing
@@ -702,7 +705,7 @@ def _signature(lines: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
             continue
         # 教育部办公厅 2023年9月28日 on one line (a signature line is short;
         # the lazy names group backtracks quadratically on long blank runs)
-        m = len(clean) <= 100 and re.match(r"^(?P<names>[\u4e00-\u9fff（）()\s、]+?)\s+(?P<date>(?:19|20)\d{2}\s*年.{1,8}日|[〇零○一二三四五六七八九]{4}年.{1,8}日)$", clean)
+        m = len(clean) <= 100 and re.match(r"^(?P<names>[\u4e00-\u9fff（）()\s、]+?)\s+(?P<date>(?:19|20)\d{2}\s*年.{1,8}日|" + _CN_YEAR + r"年.{1,8}日)$", clean)
         if m and i >= 2:
             found = _agency_names(m.group("names"))
             date = parse_date(m.group("date"))
@@ -842,6 +845,19 @@ def _closing_date(lines: Sequence[str]) -> str | None:
     return None
 
 
+def _number_line_date(body: str) -> str | None:
+    """The date on the own number's line: （1992年7月22日 豫政办〔1992〕31号）."""
+    hit = leading_doc_number(body or "")
+    if not hit:
+        return None
+    start = body.rfind("\n", 0, hit[0]) + 1
+    end = body.find("\n", hit[1])
+    head = body[start:hit[0]].translate(_FULLWIDTH)
+    tail = body[hit[1]:end if end >= 0 else len(body)].translate(_FULLWIDTH).strip()
+    m = _DATE.search(head) or _DATE.match(tail)
+    return _date_of(m) if m else None
+
+
 def written_date(body: str, page_meta: dict | None = None) -> str | None:
     """成文日期: meta 成文日期, else the date under the signature, else a bare
     date line closing the text, else the 生成日期 of an information-disclosure
@@ -851,7 +867,8 @@ def written_date(body: str, page_meta: dict | None = None) -> str | None:
         return date
     lines = _lines(body)
     _, date = _signature(lines)
-    return (date or _law_date(lines, "adopted", "approved") or (_dateline_of(lines) or (None,))[0]
+    return (date or _law_date(lines, "adopted", "approved") or _number_line_date(body)
+            or (_dateline_of(lines) or (None,))[0]
             or _closing_date(lines) or parse_date(_meta(page_meta, "生成日期")))
 
 

@@ -254,6 +254,12 @@ _OWN_LINE_TAIL = re.compile(r"^[\s)）\]】]*(?:签发人[:：]?\s*\S{0,8}\s*)?$
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:《》、]")
 _CLAUSE_PUNCT = re.compile(r"[，,。；;：:]")
 MAX_OWN_TAIL = 8
+# A date of writing on the number's line, before it (（1992年7月22日 豫政办〔1992〕31号）)
+# or glued after it (赣府厅字[2018]87号2018年9月18日各市…): the line is still the
+# number's own, not a citation.
+_LINE_DATE = r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[一二][〇零○ＯO0一二三四五六七八九]{3}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)"
+_DATE_HEAD = re.compile(r"^[(（]?" + _LINE_DATE + r"[,，]?$")
+_DATE_TAIL = re.compile(r"^\s*" + _LINE_DATE)
 # The own number sits in the first lines: after the title and a 发布时间 line,
 # before the salutation.  Eight lines covered every development page.
 OWN_NUMBER_LINES = 8
@@ -313,9 +319,9 @@ def _own_number_in_line(head: str, tail: str) -> bool:
     if len(head) > 40 and len(head.strip()) > 12:
         return False  # more than a label or a bracket before it: not alone
     head = _SPACES.sub("", head)
-    if head and head not in ("(", "（", "[", "【", "发文字号:", "发文字号：", "文号:", "文号："):
+    if head and head not in ("(", "（", "[", "【", "发文字号:", "发文字号：", "文号:", "文号：") and not _DATE_HEAD.match(head):
         return False
-    if _OWN_LINE_TAIL.match(tail):
+    if _OWN_LINE_TAIL.match(tail) or _DATE_TAIL.match(tail):
         return True
     tail = tail.strip()
     if len(tail) <= MAX_OWN_TAIL and not _SENTENCE_PUNCT.search(tail):

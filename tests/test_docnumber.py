@@ -75,6 +75,21 @@ def test_number_line_followed_by_title() -> None:
     assert leading_doc_number(body)[2] == "盘政办发〔2019〕9号"
 
 
+@pytest.mark.parametrize("text, own", [
+    ("河南省人民政府关于政府系统文件清理情况的通报\n(1992年7月22日 豫政办〔1992〕31号)\n各省辖市人民政府:\n清理。", "豫政办〔1992〕31号"),
+    ("2003年11月8日  财建〔2003〕512号\n各省、自治区财政厅:\n为…。", "财建〔2003〕512号"),
+    ("赣府厅字[2018]87号2018年9月18日各市、县(区)人民政府,省政府各部门:一年来,全省各地按照部署,认真落实。", "赣府厅字〔2018〕87号"),
+])
+def test_date_and_number_on_one_line_is_the_own_number(text: str, own: str) -> None:
+    """Issue 17: a date of writing beside the number made it a citation of the document itself."""
+    hit = leading_doc_number(text)
+    assert hit is not None and hit[2] == own
+
+
+def test_dated_citation_in_running_text_is_not_own() -> None:
+    assert leading_doc_number("各省:\n根据2003年11月8日财建〔2003〕512号文件精神,现通知如下。") is None
+
+
 @pytest.mark.parametrize("text", [
     "《" * 100_000,
     "〔" * 100_000,
