@@ -117,6 +117,16 @@ def open_db(path: Path | str, fast_writes: bool = False) -> sqlite_utils.Databas
     return db
 
 
+# Every fact row, least certain first, with its sentence and its document:
+# what a person checks before an analyst sums the rows.
+FACT_TABLES = ("citations", "targets", "deadlines", "periods", "responsibilities")
+REVIEW_VIEW = ("CREATE VIEW IF NOT EXISTS review AS SELECT f.fact, f.row_id, f.document_id, d.title AS document_title, "
+               "f.confidence, f.evidence, f.sentence, f.char_start, f.char_end FROM ("
+               + " UNION ALL ".join(f"SELECT '{t}' AS fact, id AS row_id, document_id, confidence, evidence, sentence, "
+                                    f"char_start, char_end FROM {t}" for t in FACT_TABLES)
+               + ") f JOIN documents d ON d.id = f.document_id ORDER BY f.confidence, f.fact, f.row_id")
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table (in foreign-key order), its indexes and the search index."""
     for name, spec in TABLES.items():
@@ -131,6 +141,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     # 'rebuild' on it: that would index the text without its pairs.
     db.execute('CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, content="documents", '
                f'content_rowid="fts_rowid", tokenize="{TOKENIZE}")')
+    db.execute(REVIEW_VIEW)
     db["schema_version"].insert({"version": SCHEMA_VERSION}, replace=True, pk="version")
 
 
