@@ -57,6 +57,18 @@ def period_evidence(p: Period) -> str:
 
 
 def responsibility_evidence(r: Responsibility) -> str:
+    """The rule path that found the row, set where it was found: table (a
+    责任单位 column), label (（责任单位：…）, 责任单位：… on its line),
+    paren_list (（A牵头，B配合）, （A负责） after a measure), heading (a
+    section's 一、…（A牵头）), list_subject (A、B等部门要… where nothing else
+    assigns), scope (以下各项由A负责); a row from elsewhere: table if it has a
+    row number, else text.
+
+    >>> responsibility_evidence(Responsibility(None, None, '市教育局', 'lead', '', 0, 0, evidence='paren_list'))
+    'paren_list'
+    """
+    if r.evidence:
+        return r.evidence
     return "table" if r.row is not None else "text"
 
 

@@ -1,25 +1,35 @@
 """Who is responsible for what: 责任单位 tables and blocks.
 
-Three forms are read, in this order of trust:
+The forms read, in this order of trust (each row's ``evidence`` names it):
 
-1. Tables with a 责任单位 / 牵头单位 / 配合单位 column, given as expanded HTML
-   tables (``tables``: rowspan and colspan cells repeated) or flattened into
-   the body one cell to a line (``序号 |``, ``工作任务 |`` …) or one row to a
-   line (``1 | 任务 | 内容 | 市教育局 |``).  A flattened row whose leading
-   cells were merged with the row above (rowspan) has fewer cells; it
-   inherits them from the row above.
-2. Blocks after a measure: ``（责任单位：市商务委、市公安局等）`` or a line
-   ``责任单位：市财政局`` under it; the measure is the text before the block.
-3. Sentences whose subject is an agency (``教育部将…``, ``市住房公积金管理
+1. ``table``: tables with a 责任单位 / 牵头单位 / 配合单位 column, given as
+   expanded HTML tables (``tables``: rowspan and colspan cells repeated) or
+   flattened into the body one cell to a line (``序号 |``, ``工作任务 |`` …)
+   or one row to a line (``1 | 任务 | 内容 | 市教育局 |``).  A flattened row
+   whose leading cells were merged with the row above (rowspan) has fewer
+   cells; it inherits them from the row above.
+2. ``label``: blocks after a measure, ``（责任单位：市商务委、市公安局等）``,
+   ``（牵头单位：A；责任单位：B、C）`` or a line ``责任单位：市财政局`` (or
+   ``责任单位及承办科室：``) under it; the measure is the text before the block.
+3. ``paren_list``: an unlabelled bracket closing a measure that holds
+   nothing but agencies and the roles they take: ``（A牵头，B、C配合）``,
+   ``（A、B负责）``, ``（省…按职责分工负责）``, or any list when the page says
+   the first listed leads (``列第一位者为牵头部门，下同``).  ``heading``: such
+   a bracket on a section heading (``一、强化科技创新（区科技局牵头）``).
+4. Sentences whose subject is an agency (``教育部将…``, ``市住房公积金管理
    中心负责…``): off unless asked for (``sentences=``), because the gold
    files list none for documents full of them (seeds 000 and 004: "省级教育
    行政部门要…", "教育部将…"); they are duties stated in prose, not a
    division of labour, and they would be false positives beside a table.
 
+Roles: ``lead`` for 牵头 (or the first listed, where the page says so) and
+for a list that names no lead; ``support`` for 配合/会同/协助, and for
+责任单位 or 负责 beside a 牵头.
+
 Every agency becomes its own row, as written (市发改委) with its canonical
-name for the document's region (盘锦市发展和改革委员会).  Vague mentions
-(相关部门) and collective ones (各县区政府) stay, as written, with no
-canonical name.
+name for the document's region (盘锦市发展和改革委员会).  Collective
+mentions (各县区政府, 各州、市人民政府) stay, as written, with no canonical
+name; those that name no body (相关部门, 区级有关部门) are never rows.
 
 >>> rows = find_responsibilities('（一）优化布局。推进规划。（责任单位：市教育局牵头，市人社局配合）',
 ...                              ExtractContext(region='盘锦市'))
@@ -34,40 +44,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from policykb.extract import agencies, regions
+from policykb.extract import agencies, regions, tables
 from policykb.records import ExtractContext, Responsibility
 
-# Column labels, first match wins (a label matches when it contains the
-# word): people and dates first, so 牵头领导 and 责任人 are not agency columns.
-# agency columns are lead, unless the table also has a lead column: then
-# they are support (牵头单位 | 责任单位).  A table is read only when it has an
-# agency column and a task or content column: a list of 牵头单位 with their
-# names and places (名单) assigns no task.
-COLUMN_KINDS = (
-    ("责任人", "other"), ("联系人", "other"), ("领导", "other"), ("备注", "other"),
-    ("时限", "other"), ("时间", "other"), ("进度", "other"), ("期限", "other"), ("节点", "other"),
-    ("名称", "other"), ("地址", "other"), ("电话", "other"),
-    ("牵头", "lead"), ("主责单位", "lead"), ("主责部门", "lead"), ("主办单位", "lead"),
-    ("配合", "support"), ("协办", "support"), ("协助", "support"), ("参与单位", "support"),
-    ("责任单位", "agency"), ("责任部门", "agency"), ("责任主体", "agency"), ("实施主体", "agency"),
-    ("落实单位", "agency"), ("承办单位", "agency"), ("实施单位", "agency"), ("主管部门", "agency"),
-    ("序号", "number"), ("编号", "number"),
-    ("工作任务", "task"), ("重点任务", "task"), ("主要任务", "task"), ("任务分类", "task"),
-    ("类别", "task"), ("领域", "task"), ("板块", "task"), ("方面", "task"),
-    ("内容", "content"), ("措施", "content"), ("举措", "content"), ("事项", "content"),
-    ("要求", "content"), ("目标", "content"), ("任务", "content"), ("工作", "content"),
-    ("项目", "content"), ("政策", "content"),
-)
+# The rule tables (extract/data/responsibility_*.tsv), in their stated order.
+COLUMN_KINDS = tables.rows("responsibility_columns.tsv")
 AGENCY_KINDS = ("lead", "support", "agency")
 MAX_LABEL = 12  # a header cell is a short label
 
-# Block labels, longest first; kind as in COLUMN_KINDS.
-BLOCK_LABELS = (
-    ("牵头责任单位", "lead"), ("牵头单位", "lead"), ("牵头部门", "lead"), ("主责单位", "lead"),
-    ("责任单位", "agency"), ("责任部门", "agency"), ("配合单位", "support"), ("配合部门", "support"),
-    ("协办单位", "support"), ("参与单位", "support"),
-)
-_BLOCK_LABEL = re.compile("(" + "|".join(label for label, _ in BLOCK_LABELS) + r")[ \t\u3000]{0,3}[:：]")
+BLOCK_LABELS = tables.rows("responsibility_labels.tsv")
+# 责任单位及承办科室： names more after 及; the first label gives the kind.
+_BLOCK_LABEL = re.compile("(" + tables.alternation(label for label, _ in BLOCK_LABELS) + ")"
+                          r"(?:及[\u4e00-\u9fff]{1,6})?[ \t\u3000]{0,3}[:：]")
 _BLOCK_KIND = dict(BLOCK_LABELS)
 MAX_BLOCK = 600  # characters inside one 责任单位 block
 MAX_MEASURE_LINES = 20  # lines of measure read back above a block on its own line
@@ -75,16 +63,13 @@ MAX_MEASURE_LINES = 20  # lines of measure read back above a block on its own li
 # Words between agencies that say who helps whom.  Before 会同 stand the
 # leads, after it the supporters; a group ending in 配合 supports.
 _HELPED_BY = re.compile("会同|协同|联合|配合|协助|指导")
-_ROLE_ENDINGS = (
-    ("按职责分工负责", "lead"), ("按职责分工落实", "lead"), ("分别负责", "lead"), ("负责", "lead"),
-    ("（牵头）", "lead"), ("(牵头)", "lead"), ("牵头", "lead"),
-    ("（配合）", "support"), ("(配合)", "support"), ("配合", "support"), ("参与", "support"),
-    ("协助", "support"),
-)
+_ROLE_ENDINGS = tuple(sorted(tables.rows("responsibility_roles.tsv"), key=lambda r: len(r[0]), reverse=True))
+_WORDS = tables.words_by_role("responsibility_words.tsv")
 # "列第一位的为牵头单位", 排名第一的单位为牵头单位, 第一个单位为牵头单位,
-# 列在首位的是牵头单位: the first agency named in each cell leads.  The
-# ordinal needs 列/排 before it or 位/个 after it: 第一责任单位 is a title.
-_FIRST_LEADS = re.compile(r"(?:[列排][在于名]?(?:第一|首)[位个]?|(?:第一|首)[位个])的?(?:单位|部门)?[为是]牵头")
+# 列在首位的是牵头单位, 列第一位者为牵头部门: the first agency named in each
+# cell leads.  The ordinal needs 列/排 before it or 位/个 after it: 第一责任单位
+# is a title.
+_FIRST_LEADS = re.compile(r"(?:[列排][在于名]?(?:第一|首)[位个]?|(?:第一|首)[位个])[的者]?(?:单位|部门)?[为是]牵头")
 
 _ENUM = re.compile(
     r"^[ \t\u3000]*(?:第[一二三四五六七八九十百零〇\d]{1,4}[章节条部分]|[一二三四五六七八九十]{1,3}[、.．]"
@@ -93,6 +78,7 @@ MAX_HEADING = 40
 _CLAUSE_END = "。！？；;!?\n"
 _CLAUSE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 _GROUP_SEPS = "，,；;。\n"
+_SEGMENT_SEPS = "；;。\n"  # stronger than a comma: a role stated at a segment's end reaches back to its start
 _ITEM_SEPS = "、/／"
 _OPEN, _CLOSE = "（(", "）)"
 
@@ -160,7 +146,8 @@ def _split_conjunctions(s: str, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def _strip_role_ending(s: str, a: int, b: int) -> tuple[int, int, str | None]:
-    """Drop 牵头 / 配合 / 负责 … from the end of s[a:b]; the role it states."""
+    """Drop 牵头 / 配合 / 负责 … from the end of s[a:b]; the role it states
+    (``responsible`` for 负责: see responsibility_roles.tsv)."""
     seg = s[a:b].rstrip()
     for ending, role in _ROLE_ENDINGS:
         if seg.endswith(ending) and len(seg) > len(ending):
@@ -168,17 +155,28 @@ def _strip_role_ending(s: str, a: int, b: int) -> tuple[int, int, str | None]:
     return a, b, None
 
 
-# Prefixes that scope a list of departments to a level or to every unit of
-# one (各区市场监管部门、消防救援部门、应急部门: each district's three
-# departments), longest first.  A bare 市/区 is not here: 市教育局、财政局
-# is too often a city body followed by a name that stands on its own.
-SCOPE_PREFIXES = tuple(sorted((
-    "各县（市、区）", "各县(市、区)", "各县（市）", "各县(市)", "各市（州）", "各市(州)", "各县市区", "各区市县",
-    "各区县", "各县区", "各市县", "各市州", "各区", "各县", "各市", "各地", "各级",
-    "县级以上", "省级", "市级", "区级", "县级",
-), key=len, reverse=True))
-# Openings that make a name its own scope, whatever came before it.
-_OWN_SCOPE = ("各", "有关", "相关", "其他", "其它", "所属", "本")
+# Longest first: 各县（市、区） before 各县, 各相关 before 相关.
+SCOPE_PREFIXES = tuple(sorted(_WORDS["scope"], key=len, reverse=True))
+_OWN_SCOPE = _WORDS["own_scope"]
+_UNNAMED = tuple(sorted(_WORDS["unnamed"], key=len, reverse=True))
+_PLACE_TYPES = "".join(_WORDS["place_type"])
+_GOVERNMENTS = tuple(sorted(_WORDS["government"], key=len, reverse=True))
+_LEAD_INS = tuple(sorted(_WORDS["lead_in"], key=len, reverse=True))
+
+
+def unnamed(name: str) -> bool:
+    """A mention that names no body at all (相关部门, 区级相关部门, 市各有关部门,
+    其他成员单位): never a row.  Collective ones (各县区政府) name their bodies.
+
+    >>> unnamed('区级相关部门'), unnamed('市各有关部门'), unnamed('各县区政府'), unnamed('市教育局')
+    (True, True, False, False)
+    """
+    rest = name
+    scope = next((p for p in SCOPE_PREFIXES if rest.startswith(p) and not rest.startswith(_UNNAMED)), "")
+    rest = rest[len(scope):]
+    if not scope and len(rest) > 1 and rest[0] in "省市区县" and rest[1:].startswith(_UNNAMED):
+        rest = rest[1:]
+    return rest.startswith(_UNNAMED) or any(w in name for w in _WORDS["unnamed_within"])
 
 
 def _list_scope(name: str) -> str | None:
@@ -202,22 +200,98 @@ def _bare_department(name: str) -> bool:
     return agencies.looks_like_agency(name) or agencies.is_vague(name)
 
 
+_TYPE_ONLY = re.compile(f"(?:各辖|各|相关|有关|所属)?[{_PLACE_TYPES}]")
+
+
+def _single_place(name: str) -> str | None:
+    """The full name of the one division a bare place names (哈尔滨 → 哈尔滨市,
+    马尾区 → 马尾区), else None."""
+    found, n = regions.division_chain(name)
+    if len(found) != 1 or n != len(name) or agencies.looks_like_agency(name):
+        return None
+    return found[0].name if found[0].name.startswith(name) else name
+
+
+def _government_of(name: str) -> str | None:
+    """What a place's government is called in ``name`` (绥芬河市政府 → 政府)."""
+    found, n = regions.division_chain(name)
+    rest = name[n:]
+    return rest if len(found) == 1 and rest in _GOVERNMENTS else None
+
+
+def _elided(names: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """An elided list of places made whole: 各州、市人民政府 and 相关市、县政府
+    are one collective mention; in 马尾区、闽侯县人民政府 and 哈尔滨、黑河、
+    绥芬河市政府 each place has its government (马尾区人民政府, 哈尔滨市政府)."""
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(names):
+        name, start, end = names[i]
+        j = i + 1
+        if _TYPE_ONLY.fullmatch(name):
+            while j < len(names) and len(names[j][0]) == 1 and names[j][0] in _PLACE_TYPES:
+                j += 1
+            if j < len(names) and names[j][0][0] in _PLACE_TYPES and agencies.looks_like_agency(names[j][0]):
+                out.append(("、".join(n for n, _, _ in names[i:j + 1]), start, names[j][2]))
+                i = j + 1
+                continue
+        elif _single_place(name):
+            while j < len(names) and _single_place(names[j][0]):
+                j += 1
+            government = _government_of(names[j][0]) if j < len(names) else None
+            if government:
+                out += [(_single_place(n) + government, a, b) for n, a, b in names[i:j]]
+                i = j
+                continue
+        out.append(names[i])
+        i += 1
+    return out
+
+
+def _without_alias(name: str) -> str:
+    """省发改委（省能源局） → 省发改委: a bracketed second name is the same
+    body's other name; 各县（市）人民政府 keeps its bracket."""
+    m = re.fullmatch(r"(.+?)[（(]([^（）()]+)[）)]", name)
+    if m and agencies.looks_like_agency(m.group(1)) and agencies.looks_like_agency(m.group(2)):
+        return m.group(1)
+    return name
+
+
 def _items(s: str, a: int, b: int, role: str, base: int, out: list[_Mention]) -> None:
-    scope = None  # the scope the list opened with, while its items are bare
+    names = []
     for x, y in _split_depth0(s[a:b], _ITEM_SEPS + " \t\u3000"):
         for x2, y2 in _split_conjunctions(s, a + x, a + y):
             raw = s[x2:y2]
             name = agencies.clean_mention(raw)
-            if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]", name):
+            if len(name) < 2 and not (name and name in _PLACE_TYPES):
+                continue  # a one-character item can only be a place type (市、县政府)
+            if not re.search(r"[\u4e00-\u9fff]", name):
                 continue
-            at = raw.find(name)
-            start = x2 + max(at, 0)
-            written = name
-            if scope and _bare_department(name):
-                written = scope + name
-            else:
-                scope = _list_scope(name)  # an item with its own place opens (or ends) a scope
-            out.append(_Mention(written, role, base + start, base + start + len(name)))
+            start = x2 + max(raw.find(name), 0)
+            names.append((name, start, start + len(name)))
+    scope = None  # the scope the list opened with, while its items are bare
+    for name, start, end in _elided(names):
+        if len(name) < 2:
+            continue
+        name = written = _without_alias(name)
+        if scope and _bare_department(name):
+            written = scope + name
+        else:
+            scope = _list_scope(name)  # an item with its own place opens (or ends) a scope
+        out.append(_Mention(written, role, base + start, base + end))
+
+
+def _back_roles(groups: list[list], first_segment: bool) -> None:
+    """A role stated at the end of a segment reaches back over the groups
+    before it that state none (省发展改革委牵头；省工信委、国土厅，各州、市人民
+    政府配合: both groups help), once the list has stated a role before them
+    (or the segment is not the list's first): in A、B，C配合 only C helps."""
+    carry = None
+    for k in range(len(groups) - 1, -1, -1):
+        if groups[k][2] is not None:
+            carry = groups[k][2]
+        elif carry and (not first_segment or any(g[2] for g in groups[:k])):
+            groups[k][2] = carry
 
 
 def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bool = False) -> list[_Mention]:
@@ -225,6 +299,8 @@ def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bo
 
     >>> [(m.agency, m.role) for m in split_agencies('市发改委、市教育局会同相关部门,各县区政府')]
     [('市发改委', 'lead'), ('市教育局', 'lead'), ('相关部门', 'support'), ('各县区政府', 'lead')]
+    >>> [(m.agency, m.role) for m in split_agencies('省发改委、财政厅牵头；省林业厅，各州、市人民政府配合')]
+    [('省发改委', 'lead'), ('财政厅', 'lead'), ('省林业厅', 'support'), ('各州、市人民政府', 'support')]
     """
     labelled = list(_BLOCK_LABEL.finditer(cell))
     if labelled:
@@ -239,14 +315,22 @@ def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bo
             seen_lead = seen_lead or kind == "lead"
             out += split_agencies(cell[m.end():end], kind, base + m.end(), first_leads)
         return out
+    groups: list[list] = []
+    for n, (sa, sb) in enumerate(_split_depth0(cell, _SEGMENT_SEPS)):
+        segment = [list(_strip_role_ending(cell, sa + a, sa + b)) for a, b in _split_depth0(cell[sa:sb], "，,")]
+        _back_roles(segment, n == 0)
+        groups += segment
+    stated = {g[2] for g in groups}
     out = []
-    for a, b in _split_depth0(cell, _GROUP_SEPS):
+    for a, b, said in groups:
         # Groups after the first (", 各县区政府") keep the cell's role: a
         # comma starts another list of bodies answerable for the task in
         # their own area — the counties implement it, they do not assist the
-        # city departments named before (会同 would say so).
-        a, b, stated = _strip_role_ending(cell, a, b)
-        group_role = stated or role
+        # city departments named before (会同 would say so).  负责 beside 牵头
+        # (A牵头，B、C负责) is the help, as 责任单位 beside 牵头单位.
+        if said == "responsible":
+            said = "support" if "lead" in stated else role
+        group_role = said or role
         m = _HELPED_BY.search(cell, a, b)
         if m and m.group(0) == "配合" and not cell[m.end():b].strip():
             m = None  # "市人社局配合" was handled as an ending
@@ -256,7 +340,7 @@ def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bo
             _items(cell, m.end(), b, "support", base, out)
         else:
             _items(cell, a, b, group_role, base, out)
-    if first_leads and out and not _HELPED_BY.search(cell):
+    if first_leads and out and not _HELPED_BY.search(cell) and stated <= {None}:
         out = [out[0]] + [_Mention(x.agency, "support", x.start, x.end) for x in out[1:]]
     return out
 
@@ -329,12 +413,22 @@ def _records(values: list[str | None], spans: list[tuple[int, int] | None], colu
         if role is None or not values[i]:
             continue
         base = spans[i][0] if spans[i] else 0
-        for m in split_agencies(values[i], role, base, first_leads):
-            found = agencies.canonical_agency(m.agency, ctx.region)
-            out.append(Responsibility(
-                task=task or None, content=content or None, agency=m.agency, role=m.role,
-                sentence=sentence, start=span[0], end=span[1],
-                agency_canonical=found.name if found else None, row=row))
+        out += _rows_of(split_agencies(values[i], role, base, first_leads), ctx, "table", task=task or None,
+                        content=content or None, sentence=sentence, start=span[0], end=span[1], row=row)
+    return out
+
+
+def _rows_of(mentions: list[_Mention], ctx: ExtractContext, evidence: str, **fields) -> list[Responsibility]:
+    """One row per agency named (never one that names no body: 相关部门),
+    with its canonical name for the document's region and the rule path that
+    found it (``evidence``: table, label, paren_list, heading, list_subject, scope)."""
+    out = []
+    for m in mentions:
+        if unnamed(m.agency):
+            continue
+        found = agencies.canonical_agency(m.agency, ctx.region)
+        out.append(Responsibility(agency=m.agency, role=m.role, agency_canonical=found.name if found else None,
+                                  evidence=evidence, **fields))
     return out
 
 
@@ -588,6 +682,9 @@ def _heading_text(line: str) -> str | None:
     if not m:
         return None
     title = line[m.end():].strip()
+    bracket = re.search(r"[（(][^（）()]*[）)]$", title)
+    if bracket and _states_role(bracket.group(0)[1:-1]):
+        title = title[:bracket.start()].strip()  # 强化科技创新（区科技局牵头）
     if (not title or len(title) > MAX_HEADING or "。" in title.rstrip("。")
             or re.search("[，,；;：:]", title) or "（责任" in title):
         return None
@@ -679,9 +776,22 @@ def _close_paren(text: str, i: int) -> int:
     return -1
 
 
-def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], first_leads: bool
-                 ) -> list[Responsibility]:
-    out: list[Responsibility] = []
+@dataclass(frozen=True)
+class _Block:
+    start: int  # the block's bracket, or its label where it opens a line
+    end: int  # just after it
+    body: tuple[int, int]  # the text its agencies are read from
+    evidence: str  # label (（责任单位：…）), paren_list (（A牵头，B配合）)
+
+
+def _table_line(text: str, line_start: int, line_end: int) -> bool:
+    line = text[line_start:line_end]
+    return line.rstrip().endswith("|") or " | " in line
+
+
+def _label_blocks(text: str, skip: list[tuple[int, int]]) -> list[_Block]:
+    """（责任单位：…） after a measure and 责任单位：… opening a line."""
+    out: list[_Block] = []
     last_end = 0
     line_start = line_end = -1
     table_line = False
@@ -690,8 +800,7 @@ def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], fi
             continue
         if m.start() > line_end:  # blocks come in order: look each line up once
             line_start, line_end = _line_bounds(text, m.start())
-            line = text[line_start:line_end]
-            table_line = line.rstrip().endswith("|") or " | " in line
+            table_line = _table_line(text, line_start, line_end)
         if table_line:
             continue  # a table cell: the table reader has it
         j = m.start() - 1
@@ -700,14 +809,114 @@ def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], fi
         if j >= line_start and text[j] in _OPEN:
             close = _close_paren(text, m.start())
             body_end = close if close >= 0 else line_end
-            block_start, block_end = j, (close + 1 if close >= 0 else line_end)
+            block = _Block(j, close + 1 if close >= 0 else line_end, (m.start(), body_end), "label")
         elif j < line_start:  # the label opens its line: 责任单位：市财政局
-            block_start, body_end, block_end = m.start(), line_end, line_end
+            block = _Block(m.start(), line_end, (m.start(), line_end), "label")
         else:
             continue  # 公开责任部门：… or prose that mentions a 责任单位
+        out.append(block)
+        last_end = block.end
+    return out
+
+
+# A bracket closing a line (or its sentence) with one level of brackets
+# inside (省发改委（省能源局）): where a measure names who carries it out.
+_PAREN = re.compile(r"[（(]((?:[^（）()\n]|[（(][^（）()\n]{1,30}[）)]){2,%d})[）)]"
+                    r"(?=[。；;，,．.]?[ \t\u3000]*(?:\n|$))" % MAX_BLOCK)
+_NOT_IN_NAME = re.compile(r"[\d的在于对将把为了]")
+
+
+def _states_role(s: str) -> bool:
+    return any(_strip_role_ending(s, a, b)[2] for a, b in _split_depth0(s, _GROUP_SEPS))
+
+
+def _listed(name: str) -> bool:
+    """A list item that can stand for a body: one named with its place
+    (市教育局), a collective or vague one, or a short department name
+    (财政厅, 铁路办) — never a phrase (2024年底前由市财政局)."""
+    if _named_body(name) or agencies.is_vague(name):
+        return True
+    return agencies.looks_like_agency(name) and len(name) <= 15 and not _NOT_IN_NAME.search(name)
+
+
+def _paren_list(text: str, a: int, b: int, first_leads: bool) -> tuple[int, int] | None:
+    """The span of the agencies inside a bracket text[a:b] that holds nothing
+    but a list of them and their roles — （省发改委、财政厅牵头；…配合）,
+    （A负责）, （省…按职责分工负责）, （A、B。列第一位者为牵头部门，下同） — or None.
+    Unlabelled, the list must state a role (or the page must say the first
+    named leads): （市教育局） alone may be anything."""
+    inner = text[a:b]
+    if _BLOCK_LABEL.search(inner):
+        return None
+    note = _FIRST_LEADS.search(inner)
+    if note:
+        b = a + len(inner[:note.start()].rstrip("。，,；;：: \t\u3000注"))
+    lead_in = next((w for w in _LEAD_INS if text.startswith(w, a)), "")
+    a += len(lead_in)
+    if b - a < 2 or not (note or first_leads or _states_role(text[a:b])):
+        return None
+    mentions = split_agencies(text[a:b], "lead", a, first_leads)
+    if not mentions or not all(_listed(m.agency) for m in mentions):
+        return None
+    if not any(_named_body(m.agency) and not agencies.is_vague(m.agency) for m in mentions):
+        return None  # （省有关部门按职责分工负责）
+    return a, b
+
+
+def _paren_blocks(text: str, skip: list[tuple[int, int]], first_leads: bool) -> list[_Block]:
+    out = []
+    for m in _PAREN.finditer(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        body = _paren_list(text, m.start(1), m.end(1), first_leads)
+        if body and not _table_line(text, *_line_bounds(text, m.start())):
+            out.append(_Block(m.start(), m.end(), body, "paren_list"))
+    return out
+
+
+def _section_intro(text: str, line_end: int, stops: list[int]) -> str:
+    """The unnumbered lines right under a heading: its introduction, up to
+    the first numbered line, table line, block or blank line after text."""
+    lines: list[str] = []
+    pos = line_end + 1
+    while pos < len(text) and len(lines) < MAX_MEASURE_LINES:
+        a, b = _line_bounds(text, pos)
+        line = text[a:b].strip()
+        pos = b + 1
+        if not line:
+            if lines:
+                break
+            continue
+        if _enum_style(line) or _table_line(text, a, b) or any(a <= s < b for s in stops):
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
+def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], first_leads: bool
+                 ) -> list[Responsibility]:
+    blocks = _label_blocks(text, skip)
+    taken = [(k.start, k.end) for k in blocks]
+    blocks += [k for k in _paren_blocks(text, skip, first_leads)
+               if not any(a < k.end and k.start < b for a, b in taken)]
+    blocks.sort(key=lambda k: k.start)
+    stops = [k.start for k in blocks]
+    out: list[Responsibility] = []
+    last_end = 0
+    for block in blocks:
+        if block.start < last_end:
+            continue
+        line_start, line_end = _line_bounds(text, block.start)
         seg_start = max(line_start, last_end)
-        measure = text[seg_start:block_start]
-        if measure.strip():
+        measure = text[seg_start:block.start]
+        evidence = block.evidence
+        heading = _heading_text(measure) if (block.evidence == "paren_list" and seg_start == line_start
+                                             and not measure.rstrip().endswith(("。", "."))) else None
+        if heading:  # 一、强化科技创新（区科技局牵头）: the whole section's lead
+            task = heading
+            content = "。".join(x for x in (heading, _section_intro(text, line_end, stops)) if x)
+            start, evidence = seg_start + (len(measure) - len(measure.lstrip())), "heading"
+        elif measure.strip():
             task, content = _task_of(measure)
             if task is None:
                 task = _heading_above(text, seg_start)
@@ -717,17 +926,13 @@ def _from_blocks(text: str, ctx: ExtractContext, skip: list[tuple[int, int]], fi
             if content:
                 inner_task, content = _task_of(content)
                 task = task or inner_task
-        last_end = block_end
+        last_end = block.end
         if not content and not task:
             continue  # a block with no measure before it assigns nothing
-        body = text[m.start():body_end]
-        sentence = text[start:block_end].strip()
-        for mention in split_agencies(body, "lead", m.start(), first_leads):
-            found = agencies.canonical_agency(mention.agency, ctx.region)
-            out.append(Responsibility(
-                task=task or None, content=content or None, agency=mention.agency, role=mention.role,
-                sentence=sentence, start=start, end=block_end,
-                agency_canonical=found.name if found else None))
+        a, b = block.body
+        out += _rows_of(split_agencies(text[a:b], "lead", a, first_leads), ctx, evidence, task=task or None,
+                        content=content or None, sentence=text[start:block.end].strip(), start=start,
+                        end=block.end)
     return out
 
 
@@ -835,7 +1040,7 @@ def find_responsibilities(text: str, ctx: ExtractContext, tables: tuple = (), *,
     ...                              '规划引导 |\\n市发改委会同相关部门 |\\n2 |\\n优化布局 |\\n市教育局 |\\n|',
     ...                              ExtractContext(region='盘锦市'))
     >>> [(r.row, r.task, r.content, r.agency, r.role) for r in rows]
-    [(1, '构建格局', '规划引导', '市发改委', 'lead'), (1, '构建格局', '规划引导', '相关部门', 'support'), (2, '构建格局', '优化布局', '市教育局', 'lead')]
+    [(1, '构建格局', '规划引导', '市发改委', 'lead'), (2, '构建格局', '优化布局', '市教育局', 'lead')]
     """
     if sentences not in SENTENCE_MODES:
         raise ValueError(f"sentences must be one of {SENTENCE_MODES}, not {sentences!r}")
