@@ -19,6 +19,10 @@
   - ``/search?q=`` search ranked by relevance, with facet counts;
   - ``/policies/documents/<id>/raw`` the page's text as scraped, as plain text.
 
+Every query is a function of ``db/read.py`` (``policykb.db.read``), run on
+Datasette's read connection within its time limit (``_read``); this module
+holds no SQL.
+
 Every text from a document is escaped: templates autoescape, and the marked
 body is built from ``markupsafe.escape``\\ d pieces.  Only ``http(s)`` source
 URLs become links.
@@ -46,7 +50,8 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
-from policykb.db.search import fts_query
+from policykb.db import read
+from policykb.db.read import Search
 from policykb.db.store import SCHEMA_VERSION, stored_versions
 
 DATABASE = "policies"
@@ -60,17 +65,9 @@ EDITS_SHOWN = 100
 
 # --- hooks -----------------------------------------------------------------
 
-# Read pages through a memory map instead of a read() per page: a search
-# touches thousands of pages (every match's index entry); measured at 100,000
-# documents, counting the 53,000 containing 教育 takes 134 ms with, 236 ms
-# without.  The server only reads (--immutable), so a map is safe.
-MMAP_BYTES = 2_000_000_000
-
-
 @hookimpl(trylast=True)
 def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
-    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    read.prepare_connection(conn)
 
 
 def stale_base(path: Path | str) -> str | None:
@@ -192,8 +189,7 @@ class FacetIndex:
 
     @classmethod
     def read(cls, conn: sqlite3.Connection, columns: tuple[str, ...]) -> "FacetIndex":
-        rows = conn.execute(f"select fts_rowid, {', '.join(columns)} from documents "
-                            "where fts_rowid is not null").fetchall()
+        rows = read.facet_rows(conn, columns)
         rowids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         size = int(rowids.max()) + 1 if len(rows) else 1
         values, codes = {}, {}
@@ -219,18 +215,32 @@ class FacetIndex:
 def _facet_index(path: str, stamp: tuple, columns: tuple[str, ...]) -> FacetIndex:
     """The facet index of one version of a database file (``stamp``: its
     inode, modification time and size, so a rebuilt base is read again)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = read.connect(path)
     try:
         return FacetIndex.read(conn, columns)
     finally:
         conn.close()
 
 
-async def count_facets(db, rowid_sql: str, params: dict, columns: tuple[str, ...],
+def _interruptible(conn, time_limit_ms: int | None, fn, *args):
+    """``fn(conn, *args)``, raising QueryInterrupted past ``time_limit_ms`` as Datasette's queries do."""
+    try:
+        if time_limit_ms:
+            with sqlite_timelimit(conn, time_limit_ms):
+                return fn(conn, *args)
+        return fn(conn, *args)
+    except sqlite3.OperationalError as e:
+        if e.args == ("interrupted",):
+            raise QueryInterrupted(e, getattr(fn, "__name__", "query"), args)
+        raise
+
+
+async def count_facets(db, list_rowids, columns: tuple[str, ...],
                        time_limit_ms: int | None = None) -> dict[str, list[tuple[object, int]]]:
     """column → (value, documents) for the documents whose fts_rowids
-    ``rowid_sql`` lists (one row, one space-separated string: a few MB of
-    text cost less than 93,000 rows through the sqlite3 module).
+    ``list_rowids(conn)`` gives (one space-separated string, or None for
+    none: a few MB of text cost less than 93,000 rows through the sqlite3
+    module; see db/read.py).
 
     Raises QueryInterrupted when listing them takes over ``time_limit_ms``.
     """
@@ -239,16 +249,7 @@ async def count_facets(db, rowid_sql: str, params: dict, columns: tuple[str, ...
 
     def count(conn):
         index = _facet_index(path, stamp, columns)
-        try:
-            if time_limit_ms:
-                with sqlite_timelimit(conn, time_limit_ms):
-                    joined = conn.execute(rowid_sql, params).fetchone()[0]
-            else:
-                joined = conn.execute(rowid_sql, params).fetchone()[0]
-        except sqlite3.OperationalError as e:
-            if e.args == ("interrupted",):
-                raise QueryInterrupted(e, rowid_sql, params)
-            raise
+        joined = _interruptible(conn, time_limit_ms, list_rowids)
         rowids = np.fromstring(joined, dtype=np.int64, sep=" ") if joined else np.zeros(0, np.int64)
         return {column: index.counts(column, rowids) for column in columns}
 
@@ -273,8 +274,7 @@ class DocumentFacets(ColumnFacet):
         (Datasette's clause, nothing else): their fts_rowids are then the
         search index's rowids, with no seek into documents."""
         metadata = self.metadata or {}
-        clause = (f"where {metadata.get('fts_pk', 'rowid')} in (select rowid from {metadata.get('fts_table')} "
-                  f"where {metadata.get('fts_table')} match escape_fts(:search))")
+        clause = read.datasette_search_clause(self.table, metadata.get("fts_table"), metadata.get("fts_pk", "rowid"))
         return set(self.params) == {"search"} and self.sql.rstrip().endswith(f" from {self.table} {clause}")
 
     async def facet_results(self):
@@ -283,14 +283,16 @@ class DocumentFacets(ColumnFacet):
         configs = [(column, source) for column, source in configs if column not in requested]
         if self.table != "documents" or not configs:
             return [], []
+        sql, params = self.sql, self.params
         if self._search_only():
-            sql = ("select group_concat(rowid, ' ') from documents_fts "
-                   "where documents_fts match escape_fts(:search)")
+            def list_rowids(conn):
+                return read.matching_rowids(conn, params["search"])
         else:
-            sql = f"select group_concat(fts_rowid, ' ') from ({self.sql})"
+            def list_rowids(conn):
+                return read.rowids_of_query(conn, sql, params)
         columns = tuple(column for column, _ in configs)
         try:
-            counted = await count_facets(self.ds.get_database(self.database), sql, self.params, columns,
+            counted = await count_facets(self.ds.get_database(self.database), list_rowids, columns,
                                          self.ds.setting("facet_time_limit_ms"))
         except QueryInterrupted:
             return [], list(columns)
@@ -379,12 +381,11 @@ def snippet(body: str | None, query: str | None, width: int = 70) -> Markup:
     return Markup("{}{}").format(head, "…" if len(body) > len(head) else "")
 
 
-def _dicts(results) -> list[dict]:
-    return [dict(zip(results.columns, row)) for row in results.rows]
-
-
-async def _query(datasette, sql: str, params: dict | None = None) -> list[dict]:
-    return _dicts(await datasette.get_database(DATABASE).execute(sql, params or {}))
+async def _read(datasette, fn, *args):
+    """``fn(conn, *args)`` of db/read.py on the base's read connection, stopped
+    after ``sql_time_limit_ms`` as Datasette stops its own queries."""
+    return await datasette.get_database(DATABASE).execute_fn(
+        lambda conn: _interruptible(conn, datasette.setting("sql_time_limit_ms"), fn, *args))
 
 
 # --- the marked body -------------------------------------------------------
@@ -519,52 +520,31 @@ def _document_marks(body: str, citations, targets, deadlines, responsibilities) 
 
 def _document_vars(datasette, doc_id: str):
     async def inner():
-        docs = await _query(datasette, "select * from documents where id = :id", {"id": doc_id})
-        if not docs:
+        doc = await _read(datasette, read.document, doc_id)
+        if doc is None:
             return {}
-        doc = docs[0]
-        p = {"id": doc_id}
-        citations = await _query(datasette, """
-            select c.*, d.title as target_title from citations c
-            left join documents d on d.id = c.cited_document_id
-            where c.document_id = :id order by c.char_start""", p)
+        citations = await _read(datasette, read.citations, doc_id)
         for c in citations:
             c["label"] = c["target_title"] or c["cited_title"] or c["cited_doc_number"] or "?"
             c["href"] = (document_url(c["cited_document_id"]) if c["cited_document_id"]
                          else search_url(c["cited_doc_number"] or c["cited_title"] or ""))
-        cited_by = await _query(datasette, """
-            select c.id as citation_id, c.relation, c.sentence, d.id, d.title, d.doc_number, d.issuer,
-                   d.published_date
-            from citations c join documents d on d.id = c.document_id
-            where c.document_id != :id
-              and (c.cited_document_id = :id or (:number is not null and c.cited_doc_number = :number))
-            group by d.id order by d.published_date""", {"id": doc_id, "number": doc["doc_number"]})
-        targets = await _query(datasette, "select * from targets where document_id = :id order by char_start", p)
-        deadlines = await _query(datasette,
-                                 "select * from deadlines where document_id = :id order by char_start", p)
-        responsibilities = await _query(datasette, """select * from responsibilities where document_id = :id
-                                          order by row, char_start, id""", p)
-        sources = await _query(datasette, """select path, url, fetched_at, http_status, encoding, is_primary,
-                                 sha256, status from sources where document_id = :id
-                                 order by is_primary desc, path""", p)
+        cited_by = await _read(datasette, read.cited_by, doc_id, doc["doc_number"])
+        targets = await _read(datasette, read.targets, doc_id)
+        deadlines = await _read(datasette, read.deadlines, doc_id)
+        responsibilities = await _read(datasette, read.responsibilities, doc_id)
+        sources = await _read(datasette, read.sources, doc_id)
         for s in sources:
             s["link"] = http_url(s["url"])
             s["row_url"] = f"/{DATABASE}/sources/" + tilde_encode(s["path"])
-        edits = await _query(datasette, f"""select id, kind, char_start, char_end, original, replacement, note
-                               from cleaning_edits where document_id = :id order by id limit {EDITS_SHOWN}""", p)
-        edit_kinds = await _query(datasette, """select kind, count(*) as n from cleaning_edits
-                                    where document_id = :id group by kind order by n desc""", p)
-        issuers = await _query(datasette, """select issuer from document_issuers where document_id = :id
-                                 order by position""", p)
-        repealed_by = None
-        if doc["repealed_by"]:
-            rows = await _query(datasette, "select id, title from documents where id = :r", {"r": doc["repealed_by"]})
-            repealed_by = rows[0] if rows else None
+        edits = await _read(datasette, read.edits, doc_id, EDITS_SHOWN)
+        edit_kinds = await _read(datasette, read.edit_kinds, doc_id)
+        issuers = await _read(datasette, read.issuers, doc_id)
+        repealed_by = doc["repealed_by"] and await _read(datasette, read.document_title, doc["repealed_by"])
         body = doc["body"] or ""
         marks = _document_marks(body, citations, targets, deadlines, responsibilities)
         return {
             "doc": doc,
-            "doc_issuers": [i["issuer"] for i in issuers],
+            "doc_issuers": issuers,
             "doc_blocks": marked_blocks(body, marks),
             "doc_citations": citations,
             "doc_cited_by": cited_by,
@@ -574,7 +554,7 @@ def _document_vars(datasette, doc_id: str):
             "doc_sources": sources,
             "doc_edits": edits,
             "doc_edit_kinds": edit_kinds,
-            "doc_repealed_by": repealed_by,
+            "doc_repealed_by": repealed_by or None,
             "doc_raw_url": document_url(doc_id) + "/raw",
             "number": _number,
             "table_url": table_url,
@@ -585,20 +565,17 @@ def _document_vars(datasette, doc_id: str):
 
 async def raw_text_view(datasette, request):
     """The document's text as scraped, as plain text (never rendered as HTML)."""
-    rows = await _query(datasette, "select raw_text from documents where id = :id", {"id": request.url_vars["id"]})
-    if not rows:
+    text = await _read(datasette, read.raw_text, request.url_vars["id"])
+    if text is None:
         raise NotFound("No such document")
-    return Response.text(rows[0]["raw_text"] or "", headers={"X-Content-Type-Options": "nosniff"})
+    return Response.text(text, headers={"X-Content-Type-Options": "nosniff"})
 
 
 # --- the home page and its charts ------------------------------------------
 
-async def _facet_counts(datasette, where: str = "1", params: dict | None = None, limit: int = FACET_LIMIT,
-                        join: str = "") -> list[dict]:
-    counted = await count_facets(datasette.get_database(DATABASE),
-                                 f"select group_concat(d.fts_rowid, ' ') from documents d {join} where {where}",
-                                 params or {}, tuple(column for column, _ in FACETS),
-                                 datasette.setting("sql_time_limit_ms"))
+async def _facet_counts(datasette, search: Search = Search(), limit: int = FACET_LIMIT) -> list[dict]:
+    counted = await count_facets(datasette.get_database(DATABASE), lambda conn: read.search_rowids(conn, search),
+                                 tuple(column for column, _ in FACETS), datasette.setting("sql_time_limit_ms"))
     facets = []
     for column, label in FACETS:
         pairs = counted[column]
@@ -652,27 +629,14 @@ def _timeline(deadlines: list[dict], width: int = 900) -> dict:
 
 def _home_vars(datasette):
     async def inner():
-        counts = (await _query(datasette, """select
-            (select count(*) from documents) as documents,
-            (select count(*) from sources) as sources,
-            (select count(*) from sources where status = 'ok') as sources_ok,
-            (select count(*) from citations) as citations,
-            (select count(*) from citations where cited_document_id is not null) as citations_resolved,
-            (select count(*) from targets) as targets,
-            (select count(*) from deadlines) as deadlines,
-            (select count(*) from responsibilities) as responsibilities,
-            (select count(*) from cleaning_edits) as edits,
-            (select min(year) from documents) as first_year,
-            (select max(year) from documents) as last_year"""))[0]
+        counts = await _read(datasette, read.home_counts)
         facets = await _facet_counts(datasette)
         for facet in facets:
             for value in facet["values"]:
                 value["href"] = search_url("", **{facet["column"]: value["value"]})
         # Documents by year and region: the regions with most documents, the rest summed.
-        regions = [r["region"] for r in await _query(datasette, """select region from documents
-            where region is not null group by region order by count(*) desc, region limit 10""")]
-        cells = await _query(datasette, """select coalesce(region, '') as region, year, count(*) as n
-            from documents where year is not null group by 1, 2""")
+        regions = await _read(datasette, read.top_regions, 10)
+        cells = await _read(datasette, read.documents_by_region_and_year)
         years = sorted({c["year"] for c in cells})
         grid: dict[str, dict[int, int]] = {}
         for c in cells:
@@ -686,22 +650,16 @@ def _home_vars(datasette):
                                      "shade": _heat(grid.get(r, {}).get(y, 0), top)} for y in years]}
             for r in order]}
         # Targets by year and object.
-        targets = await _query(datasette, """select t.id, t.year, t.quantity, t.unit, t.qualifier, t.object,
-            t.document_id, d.title from targets t join documents d on d.id = t.document_id
-            where t.year is not null order by t.year, t.object""")
+        targets = await _read(datasette, read.dated_targets)
         by_year: dict[int, list[dict]] = {}
         for t in targets:
             by_year.setdefault(t["year"], []).append(t)
         most = max((len(v) for v in by_year.values()), default=1)
         target_years = [{"year": y, "targets": v, "pct": round(100 * len(v) / most)} for y, v in by_year.items()]
-        undated = (await _query(datasette, "select count(*) as n from targets where year is null"))[0]["n"]
+        undated = await _read(datasette, read.undated_target_count)
         # Deadlines on a timeline; annual ones by month.
-        once = await _query(datasette, """select dl.id, dl.date, dl.kind, dl.action, dl.document_id, d.title
-            from deadlines dl join documents d on d.id = dl.document_id
-            where dl.recurrence = 'once' and dl.date is not null order by dl.date""")
-        annual = await _query(datasette, """select substr(month_day, 1, 2) as month, count(*) as n
-            from deadlines where recurrence = 'annual' and month_day is not null group by 1""")
-        per_month = {int(a["month"]): a["n"] for a in annual if a["month"] and a["month"].isdigit()}
+        once = await _read(datasette, read.one_off_deadlines)
+        per_month = await _read(datasette, read.annual_deadlines_by_month)
         most_month = max(per_month.values(), default=1)
         months = [{"month": m, "n": per_month.get(m, 0), "pct": round(100 * per_month.get(m, 0) / most_month)}
                   for m in range(1, 13)]
@@ -734,32 +692,10 @@ async def search_view(datasette, request):
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         page = 1
-    where, params = ["1"], {}
-    join = ""
-    if q:
-        join = "join documents_fts f on f.rowid = d.fts_rowid"
-        where.append("documents_fts match :match")
-        params["match"] = fts_query(q)
-    for column, value in filters.items():
-        where.append(f"d.{column} = :{column}")
-        params[column] = value
-    where_sql = " and ".join(where)
-    order = "d.published_date is null, d.published_date desc"
-    if q:
-        # Documents with the words in their title first (a notice about 产教融合
-        # says so in its title; bm25 alone puts a short news item that repeats
-        # the word above it), then bm25.
-        in_title = []
-        for i, word in enumerate(q.split()[:10]):
-            params[f"w{i}"] = word
-            in_title.append(f"(instr(coalesce(d.title, ''), :w{i}) > 0)")
-        order = f"{' + '.join(in_title)} desc, f.rank"
-    rows = await _query(datasette, f"""select d.id, d.title, d.doc_number, d.issuer, d.doc_type, d.region,
-        d.written_date, d.published_date, d.validity, d.body from documents d {join} where {where_sql}
-        order by {order} limit {SEARCH_PAGE_SIZE + 1} offset {(page - 1) * SEARCH_PAGE_SIZE}""", params)
-    total = (await _query(datasette, f"select count(*) as n from documents d {join} where {where_sql}",
-                          params))[0]["n"]
-    facets = await _facet_counts(datasette, where_sql, params, join=join)
+    search = Search(q, filters)
+    rows = await _read(datasette, read.search_page, search, SEARCH_PAGE_SIZE + 1, (page - 1) * SEARCH_PAGE_SIZE)
+    total = await _read(datasette, read.search_count, search)
+    facets = await _facet_counts(datasette, search)
     for facet in facets:
         for value in facet["values"]:
             chosen = filters.get(facet["column"]) == str(value["value"])
