@@ -94,6 +94,7 @@ _INCLUSIVE = re.compile(r"[(（]含[^()（）]{0,5}[)）]")
 # List markers and article numbers that open a clause: （五）, 2., 第十八条.
 _LIST_MARK = re.compile(r"^(?:[(（][一二三四五六七八九十0-9]{1,3}[)）]|[0-9一二三四五六七八九十]{1,3}[、.．]|第[一二三四五六七八九十百零0-9]{1,5}条)[ ]?")
 _YEAR_PHRASE = re.compile(r"^(?:到|至|力争|争取|计划|预计)?(?:到|在|于)?(?:19|20)[0-9]{2}年(?:底|末)?(?:前)?")
+_BASIS = re.compile(r"按(?:照)?(?:[0-9.]+[%％]?[、和及与])*$")
 _EVERY_PERIOD = re.compile(r"每(?:[0-9]{1,3}|[一二两三四五六七八九十半])?(?:个)?(?:年|月|季度|学年|学期|周)$")
 # Time frames with no calendar year.  三年内, 年内 set a relative deadline:
 # like a year they date a target (三年内全市离境退税商店达到200家), but the
@@ -104,13 +105,34 @@ _EVERY_PERIOD = re.compile(r"每(?:[0-9]{1,3}|[一二两三四五六七八九十
 # 近三年内营业收入…).
 _RELATIVE_DEADLINE = re.compile(
     r"(?:^|(?<=[,，;；。：:\n])|(?<=力争)|(?<=争取)|(?<=确保)|(?<=计划))[ ]?"
-    r"(?P<d>(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内)", re.M)
+    r"(?P<d>(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内|今明两年)", re.M)
 _RECURRING = re.compile(r"每年")
 # A time adverbial opening an object read before the number: 三年内培育
 # 旅游美食体验店360家 counts 旅游美食体验店.
 _TIME_LEAD = re.compile(
-    r"^(?:(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内|今年|当年|全年|每年"
-    r"|(?:第?[一二三四])季度|[上下]半年|年底前)[ ]?")
+    r"^(?:(?:[一二两三四五六七八九十]{1,2}|[0-9]{1,2})个?年(?:之内|内)|年内|今年|当年|全年|每年|今明两年"
+    r"|(?:第?[一二三四])季度|[上下]半年|年底前"
+    r"|(?:(?:19|20)[0-9]{2}年)?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份)?(?:前|以前|之前)?)[ ]?")
+# 下达, 到达, 送达: 达 closing a verb is not the qualifier 达到.
+# 专项资金须于2017年6月底前下达: a deadline inside the object is no part of it.
+_INNER_TIME = re.compile(
+    r"(?:须|应|要|必须|应当|将)?(?:于|在)?(?:(?:19|20)[0-9]{2}年)?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份)?(?:前|以前|之前)")
+_VERB_WITH_DA = re.compile("[下到传送表抵通直发转]达$")
+# An object that names no thing (投资, 下达): a verb, once time phrases and
+# goal words are cut; the thing is in the clause before (加快国省干道和农村公路
+# 建设,今明两年投资270亿元) or, in a list, the item before (专项资金须于6月底前
+# 下达60%以上、9月底前下达80%以上).
+BARE_OBJECT = 2
+# 聚焦国家“十四五”计划102项重大工程: a number right after a plan's or list's
+# name counts what that plan holds, not what this document sets.
+_NAMED_LIST = re.compile(r"(?:规划|计划|纲要|清单|目录)[”》\"]?[ ]?$")
+# 实施三江干流、8条主要支流治理…: a number opening an item of a list of names,
+# after an item without one, is part of a name.
+_AFTER_ENUMERATION = re.compile(r"、[ ]?$")
+# A breakdown (其中:取消25项,下放1项…) is what its total is: no target when
+# the total was none.
+_BREAKDOWN = re.compile(r"其中")
+_SENTENCE_END = re.compile("[。；;！!？?\n]")
 
 CLAUSE_BREAK = ",，;；。：:!！?？\n"
 _CLAUSE_BREAK_RE = re.compile(f"[{re.escape(CLAUSE_BREAK)}]")
@@ -164,6 +186,9 @@ class _Cues:
     param: re.Pattern
     docobj: re.Pattern
     generic: re.Pattern
+    review: re.Pattern
+    criteria: re.Pattern
+    bare: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +215,9 @@ def cues() -> _Cues:
         # 政策性住房 is housing, not a policy: X性 is an adjective.
         docobj=re.compile(f"^(?:{alt('docobj')})(?!性)|(?:{alt('docobj')})$"),
         generic=re.compile(f"^(?:{alt('generic')})$"),
+        review=re.compile(alt("review")),
+        criteria=re.compile(alt("criteria")),
+        bare=re.compile(f"(?:{alt('goal')}|{alt('verb')})*"),
     )
 
 
@@ -313,6 +341,8 @@ def quantities(text: str, clause_starts: list[int] | None = None) -> list[Quanti
         if percent_word:
             num_start = start - 3
         before = qualifier_before(text, num_start)
+        if before is not None and _VERB_WITH_DA.search(text, max(0, num_start - len(before.text) - 1), num_start):
+            before = None  # 下达80%: 达 ends a verb here, it is no qualifier
         based = False
         q_start = num_start - (len(before.text) if before else 0)
         if before is None:
@@ -380,8 +410,10 @@ def _rejected_alone(q: Quantity, text: str) -> bool:
         return True  # 一个整体, 一套住房: the numeral is an article
     if _RATE.search(text, max(0, q.start - 8), q.start):
         return True
-    if text[max(0, q.start - 2):q.start].endswith(("按", "按照")):
-        return True  # 按不低于起始价的20%确定…: the basis of a rule
+    if _BASIS.search(text, max(0, q.start - 12), q.start):
+        return True  # 按不低于起始价的20%确定…, 分别按10%和15%加计抵减: the basis of a rule
+    if _NAMED_LIST.search(text, max(0, q.start - 5), q.start):
+        return True
     if q.chinese and q.unit.canonical == "次" and not kinds:
         return True  # 二次结构, 一次性: a word, not a count
     if text[q.end:q.end + 1] in ("/", "／"):
@@ -502,11 +534,27 @@ def _before_np(text: str, cs: int, q: Quantity) -> str:
         new = c.lead.sub("", new)
         new = c.trail.sub("", new)
         new = _EVERY_PERIOD.sub("", new)
+        new = _INNER_TIME.sub("", new)
         new = new.strip()
         if new == s:
             break
         s = new
     return _head(s)
+
+
+def _names_no_thing(obj: str) -> bool:
+    """投资, 9月底前下达: an object that is only time words and verbs."""
+    c = cues()
+    return c.bare.fullmatch(_TIME_LEAD.sub("", obj).strip()) is not None
+
+
+def _clause_before(text: str, breaks: list[int], cs: int, s_start: int) -> str:
+    """The clause before the one starting at ``cs``, within its sentence
+    (抓住国家加快铁路建设机遇,今明两年投资530亿元 → 抓住国家加快铁路建设机遇)."""
+    i = bisect.bisect_left(breaks, cs) - 1
+    if i < 0 or breaks[i] < s_start:
+        return ""
+    return _LIST_MARK.sub("", text[breaks[i]:cs - 1].strip())
 
 
 def _after_np(text: str, q: Quantity, sent_end: int) -> tuple[str, bool, bool]:
@@ -632,6 +680,102 @@ def _year_cues(text: str, doc_year: int | None) -> list[_TimeCue]:
     return out
 
 
+# --- sections -------------------------------------------------------------------
+
+# A heading opens a line with a list marker; the marker's kind is its level
+# (第一章 above 一、 above （一） above 1. above （1）).  What a heading says
+# holds for every line under it until the next heading of its level or above.
+_HEADING = re.compile(
+    r"^[ ]*(?:(?P<l0>第[一二三四五六七八九十百]{1,4}[章节篇部分])"
+    r"|(?P<l1>[一二三四五六七八九十]{1,3}[、.．])"
+    r"|(?P<l2>[(（][一二三四五六七八九十]{1,3}[)）])"
+    r"|(?P<l3>[0-9]{1,2}[、.．](?![0-9]))"
+    r"|(?P<l4>[(（][0-9]{1,2}[)）]))")
+# A heading is the line up to its first full stop or colon: 1.“十四五”时期郑州
+# 发展取得重大成就。“十四五”时期,… has the heading before the 。.
+_HEADING_END = re.compile("[。:：;；]")
+HEADING_LENGTH = 40
+# An attachment starts a text of its own: its headings start afresh.
+_ATTACHMENT = re.compile(r"^[ ]*附件[0-9一二三四五六七八九十]{0,3}[:：]?[ ]*$|^[ ]*附件[0-9一二三四五六七八九十]{0,3}[:：]")
+# The period a plan covers, named in its title (the body's first line):
+# 规划(2010—2015年), 实施方案（2026—2028年）, 第十五个五年规划, “十四五”规划.
+_TITLE_PERIOD = re.compile(
+    r"(?:19|20)[0-9]{2}[ ]?(?:年)?[ ]?[—–\-－~～至到]+[ ]?(?P<end>(?:19|20)[0-9]{2})[ ]?年"
+    r"|第(?P<nth>十[一二三四五六])个五年|[“\"]?(?P<plan>十[一二三四五六]五)[”\"]?(?:规划|时期|期间)")
+_TITLE_GENRE = re.compile("规划|计划|方案|纲要|意见|建议|通知|措施|行动")
+_NTH_PLAN = {"十一": 2010, "十二": 2015, "十三": 2020, "十四": 2025, "十五": 2030, "十六": 2035}
+
+
+@dataclass(frozen=True)
+class _Section:
+    """What the headings above a line say about the quantities in it."""
+
+    review: bool = False  # 现实基础, “十四五”时期…取得重大成就: figures of the past
+    criteria: bool = False  # 支持条件, 申报条件: thresholds an applicant must meet
+    year: int | None = None  # 到2025年主要目标, “十五五”时期…的主要目标
+
+
+def _heading_year(heading: str) -> int | None:
+    m = _YEAR_CUE.search(heading)
+    if m is None:
+        return None
+    if m.group("plan"):
+        return PLAN_PERIODS[m.group("plan")]
+    return int(m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4"))
+
+
+def _sections(text: str, lines: list[tuple[int, int]]) -> list[_Section]:
+    r"""The section each line lies in, from the headings above it (and its
+    own heading: a list item's first sentence heads the item).
+
+    >>> t = "一、发展基础\n2023年,建成12个。\n二、主要目标\n（一）到2025年目标\n建成30个。"
+    >>> [(x.review, x.year) for x in _sections(t, line_spans(t))]
+    [(True, None), (True, None), (False, None), (False, 2025), (False, 2025)]
+    """
+    c = cues()
+    stack: list[tuple[int, _Section]] = []
+    out = []
+    for start, end in lines:
+        line = text[start:end]
+        if _ATTACHMENT.match(line):
+            stack = []
+        m = _HEADING.match(line)
+        if m:
+            level = int(m.lastgroup[1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            head = _HEADING_END.split(line[m.end():], maxsplit=1)[0][:HEADING_LENGTH]
+            parent = stack[-1][1] if stack else _Section()
+            year = _heading_year(head)
+            stack.append((level, _Section(
+                review=parent.review or bool(c.review.search(head)),
+                criteria=parent.criteria or bool(c.criteria.search(head)),
+                year=year if year is not None else parent.year)))
+        out.append(stack[-1][1] if stack else _Section())
+    return out
+
+
+def _title_period_end(text: str) -> int | None:
+    r"""The last year of the period a plan's title names (its first line).
+
+    >>> _title_period_end("关于印发职业教育发展规划(2010—2015年)的通知\n正文")
+    2015
+    >>> _title_period_end("中共郑州市委关于制定郑州市国民经济和社会发展第十五个五年规划的建议")
+    2030
+    """
+    first = text.lstrip()[:200].split("\n", 1)[0]
+    if len(first) > 120 or not _TITLE_GENRE.search(first):
+        return None
+    m = _TITLE_PERIOD.search(first)
+    if m is None:
+        return None
+    if m.group("end"):
+        return int(m.group("end"))
+    if m.group("nth"):
+        return _NTH_PLAN[m.group("nth")]
+    return PLAN_PERIODS[m.group("plan")]
+
+
 def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     """Quantified targets in the clean body ``text`` of one document.
 
@@ -645,7 +789,10 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     breaks = _break_positions(masked)
     sents = sentence_spans(text)
     sent_starts = [s for s, _ in sents]
-    line_starts = [s for s, _ in line_spans(text)]
+    lines = line_spans(text)
+    line_starts = [s for s, _ in lines]
+    sections = _sections(masked, lines)
+    period_end = _title_period_end(text)
     doc_year = _doc_year(ctx)
     quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(masked)]
     quote_starts = [s for s, _ in quotes]
@@ -654,12 +801,17 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     found: list[Target] = []
     seen: set[tuple[str, int]] = set()
     prev_end, prev_accepted, obj_floor = 0, False, 0
+    breakdown_end = 0
     for q in quantities(masked, breaks):
         if _rejected_alone(q, masked):
             prev_end, prev_accepted = q.end, False
             continue
         s_start, s_end = sentence_around(sents, sent_starts, q.num_start)
-        para_start = line_starts[bisect.bisect_right(line_starts, q.num_start) - 1]
+        li = bisect.bisect_right(line_starts, q.num_start) - 1
+        para_start, section = line_starts[li], sections[li]
+        if section.review or section.criteria:
+            prev_end, prev_accepted = q.end, False
+            continue  # figures of a past period; an applicant's thresholds
         # The due year: the last time cue earlier in the paragraph, else a
         # cue later in the same sentence (建成30个基地,力争2025年…).
         cue = None
@@ -670,6 +822,10 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
             cue = year_cues[ci + 1]
         year = cue.year if cue else None
         dated = cue is not None and cue.dates
+        if cue is None and section.year is not None:
+            year, dated = section.year, True  # 到2025年主要目标 above a list
+        elif cue is None:
+            year = period_end  # a plan's period dates what it sets (2023—2025年)
         past_year = False
         if doc_year is not None and year is not None and year < doc_year:
             past_year = True  # 2009年末,示范区有中等职业学校347所 in a 2011 plan: a report
@@ -679,7 +835,7 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         clause = _clause(breaks, q.num_start, len(masked))
         # A year makes a target on its own only in its own sentence; across
         # the paragraph it only dates targets found for other reasons.
-        year_here = (dated and cue.strong and ci >= 0 and year_cues[ci] is cue
+        year_here = (cue is not None and dated and cue.strong and ci >= 0 and year_cues[ci] is cue
                      and cue.pos >= max(s_start, q.num_start - YEAR_REACH)) or (
             ci + 1 < len(year_cues) and year_cues[ci + 1].dates and year_cues[ci + 1].strong
             and clause[0] <= year_cues[ci + 1].pos < clause[1])
@@ -689,8 +845,13 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         # whose first item is a target shares its goal verb.
         gap = masked[prev_end:q.start]
         listed = prev_accepted and len(gap) <= 30 and "、" in gap and not any(ch in CLAUSE_BREAK for ch in gap)
-        accepted = not _single_item(q, masked, clause, year) and _judge(
-            q, masked, clause, s_start, prev_end, listed, year_here, dated, past_year, quoted)
+        if prev_end > 0 and not prev_accepted and len(gap) <= 40 and "\n" not in gap and _BREAKDOWN.search(gap):
+            breakdown_end = s_end  # 59项。其中:取消25项,下放1项…: parts of a total that is no target
+        enumerated = not listed and prev_end <= clause[0] and _AFTER_ENUMERATION.search(
+            masked, max(0, q.start - 2), q.start) is not None
+        accepted = (q.num_start >= breakdown_end and not enumerated
+                    and not _single_item(q, masked, clause, year) and _judge(
+                        q, masked, clause, s_start, prev_end, listed, year_here, dated, past_year, quoted))
         prev_end, prev_accepted = q.end, accepted
         if not accepted:
             continue
@@ -698,6 +859,11 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         # (旅游美食体验店360家、示范店40家 → 示范店), not after a number that
         # is part of it (专业课教师每5年累计不少于6个月…).
         obj = _object(q, masked, max(clause[0], obj_floor), s_end)
+        if obj and _names_no_thing(obj):
+            if found and found[-1].start >= s_start and obj_floor > s_start:
+                obj = found[-1].object  # 下达60%以上、9月底前下达80%以上: the same funds
+            else:
+                obj = _clause_before(masked, breaks, clause[0], s_start) + obj
         obj_floor = q.end
         if len(obj) < 1 or cues().docobj.search(obj) or cues().param.search(obj):
             continue  # 出台15条措施; 给予不低于5万元的奖励
