@@ -953,6 +953,73 @@ def _heading_above(text: str, i: int) -> str | None:
     return None
 
 
+# --- a list of agencies as the subject of a sentence ---------------------------------
+
+MAX_LIST_SUBJECT = 200  # characters of a subject listing agencies
+_SUBJECT_VERBS = dict(tables.rows("responsibility_subject_verbs.tsv"))
+_SUBJECT_VERB = re.compile(tables.alternation(_SUBJECT_VERBS))
+# Where a subject may open: a clause's start, after a lead-in (具体由) or a number.
+_CLAUSE_OPEN = re.compile(r"(?:^|(?<=[。；;！？!?\n，,：:]))[ \t\u3000]*(?:" + _ENUM.pattern.lstrip("^")
+                          + r")?(?:" + tables.alternation(_LEAD_INS) + ")?", re.M)
+_CLAUSE_STOP = re.compile("[。；;！？!?\n，,：:]")
+_LIST_END = re.compile("等(?:部门|单位)$")
+_SENTENCE_END = re.compile("[。！？!?；;\n]")
+_ARTICLE_LINE = re.compile(r"^[ \t\u3000]*第[一二三四五六七八九十百零〇\d]{1,4}条", re.M)
+MIN_ARTICLES = 3  # a page of 第…条 articles states standing duties (gold: optional at most)
+
+
+def _subject_body(name: str) -> bool:
+    """A subject item that names its body: with its place (市公安局) or as
+    every unit of a level (各辖市、区政府) — not a class (行业主管部门)."""
+    if unnamed(name) or not _named_body(name):
+        return False
+    return not agencies.is_vague(name) or name.startswith("各")
+
+
+def _subject_list(subject: str, base: int, role: str) -> list[_Mention]:
+    """The agencies of a subject that is nothing but a list of two or more
+    bodies named with their place (市公安局、市人社局等部门; 各辖市、区政府和
+    常州经开区管委会), else none: 财政、税务部门, 教育部 alone, 会同X… are not."""
+    last = _LIST_END.sub("", re.split("[、和及与]", subject)[-1])
+    if not agencies.looks_like_agency(last) or _HELPED_BY.match(subject) or not re.search("[、和及与]", subject):
+        return []  # cheap tests first: most clauses are no list of bodies
+    mentions = split_agencies(subject, role, base)
+    if len(mentions) < 2 or not all(_subject_body(x.agency) for x in mentions):
+        return []
+    if all(agencies.is_vague(x.agency) for x in mentions):
+        return []
+    return mentions
+
+
+def _from_list_subjects(text: str, ctx: ExtractContext) -> list[Responsibility]:
+    """Sentences whose subject lists named agencies: 市公安局、市人社局、
+    市政数局等部门要做好统筹协调，扎实推进…; 具体由市公安局、市人社局负责牵头
+    组织.  The content runs from the verb to the sentence's end.  Not in a
+    page of articles (第一条 …): a regulation's standing duties are no task."""
+    if len(_ARTICLE_LINE.findall(text)) >= MIN_ARTICLES:
+        return []
+    out = []
+    for m in _CLAUSE_OPEN.finditer(text):
+        a = m.end()
+        stop = _CLAUSE_STOP.search(text, a, a + MAX_LIST_SUBJECT)
+        clause_end = stop.start() if stop else min(len(text), a + MAX_LIST_SUBJECT)
+        for v in _SUBJECT_VERB.finditer(text, a + 5, clause_end):
+            mentions = _subject_list(text[a:v.start()], a, _SUBJECT_VERBS[v.group(0)])
+            if mentions:
+                break
+        else:
+            continue
+        stop = _SENTENCE_END.search(text, v.end())
+        end = stop.start() if stop else len(text)
+        kept = v.group(0) in ("负责", "牵头")  # 负责牵头组织 reads whole
+        content = text[v.start() if kept else v.end():end].strip(" ，,")
+        line_start, _ = _line_bounds(text, a)
+        task, _ = _task_of(text[line_start:a])
+        out += _rows_of(mentions, ctx, "list_subject", task=task or _heading_above(text, line_start),
+                        content=content or None, sentence=text[a:end].strip(), start=a, end=end)
+    return out
+
+
 # --- agencies as subjects of prose ----------------------------------------------------
 
 def _subject_agency(subject: str, ctx: ExtractContext) -> str | None:
@@ -1051,6 +1118,8 @@ def find_responsibilities(text: str, ctx: ExtractContext, tables: tuple = (), *,
     found, used = _from_text_tables(text, ctx, first_leads)
     found += _from_blocks(text, ctx, used, first_leads)
     found += _from_tables(tables, text, ctx, first_leads)
+    if not found:  # beside a table or block, prose is no division of labour
+        found = _from_list_subjects(text, ctx)
     if sentences == "always" or (sentences == "fallback" and not found):
         covered = [(r.start, r.end) for r in found]
         found += [r for r in find_duty_sentences(text, ctx)
