@@ -1,23 +1,31 @@
 """Datasette plugin: Chinese search, a document page, a home page and charts.
 
+* A policykb base is known by its tables (documents and its search index),
+  never by its name: ``policykb serve --db any.db`` or ``datasette any.db``
+  serves it as ``any``, described by the metadata of ``policies``
+  (``get_metadata``, from the shipped datasette_metadata.json when Datasette
+  was given none), and every page links under its own name (``Links``).  The
+  home page and ``/search`` show the first base served.
 * ``escape_fts``: Datasette wraps every ``?_search=`` in its ``escape_fts``
-  SQL function.  This plugin registers its own on each connection after
-  Datasette's (``trylast``), turning the query into phrases of single
-  characters to match the character-per-token index (see ``db/search.py``).
+  SQL function.  This plugin registers its own on each connection of a base
+  after Datasette's (``trylast``), turning the query into the phrase of
+  character pairs the index holds (see ``db/search.py``).
 * ``DocumentFacets``: the facets of the documents table, all counted in one
   pass over the matching rowids instead of one query each (see below).
 * A search of a base built with another search index is refused with a
   message saying to rebuild it (``stale_base``).
 * Templates in ``policykb/templates`` (added to Jinja's search path after
   any ``--template-dir`` and before Datasette's own, because Datasette only
-  looks for templates beside plugins that are packages):
+  looks for templates beside plugins that are packages); ``index.html``,
+  ``row.html`` and ``_table.html`` fall back to Datasette's own for
+  anything but a base:
 
   - ``/`` the home page: what the base holds, the search box, facets, charts;
-  - ``/policies/documents/<id>`` the document page (Datasette's own row URL,
+  - ``/<base>/documents/<id>`` the document page (Datasette's own row URL,
     so every link Datasette already makes to a document lands on it, and
     ``.json`` beside it still gives the row);
   - ``/search?q=`` search ranked by relevance, with facet counts;
-  - ``/policies/documents/<id>/raw`` the page's text as scraped, as plain text.
+  - ``/<base>/documents/<id>/raw`` the page's text as scraped, as plain text.
 
 Every query is a function of ``db/read.py`` (``policykb.db.read``), run on
 Datasette's read connection within its time limit (``_read``); this module
@@ -30,6 +38,7 @@ URLs become links.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -54,8 +63,13 @@ from policykb.db import read
 from policykb.db.read import Search
 from policykb.db.store import SCHEMA_VERSION, stored_versions
 
-DATABASE = "policies"
 TEMPLATES = Path(__file__).parent / "templates"
+# datasette_metadata.json describes the base under this name; a base served
+# under any other (policykb serve --db other.db, datasette other.db) is
+# described the same (get_metadata), and the shipped file stands in when
+# Datasette was given no description of it.
+METADATA_NAME = "policies"
+SHIPPED_METADATA = Path(__file__).resolve().parent.parent / "datasette_metadata.json"
 SEARCH_PAGE_SIZE = 30
 # Facets shown on the home page and the search page, as (column, label).
 FACETS = [("doc_type", "类型 type"), ("issuer", "发文机关 issuer"), ("region", "地区 region"), ("year", "年份 year")]
@@ -63,11 +77,100 @@ FACET_LIMIT = 12
 EDITS_SHOWN = 100
 
 
+# --- which databases are policykb bases ----------------------------------------
+
+def _file_stamp(path: str) -> tuple[int, int, int]:
+    """Inode, modification time and size: what changes when a base is rebuilt."""
+    info = os.stat(path)
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+@lru_cache(maxsize=64)
+def _is_base(path: str, stamp: tuple) -> bool:
+    return read.is_base(path)
+
+
+def bases(datasette) -> list[str]:
+    """Names of the served databases that are policykb bases, in the order served.
+
+    A base is known by its tables, never by its name: ``policykb serve --db
+    any.db`` serves it as ``any``.
+    """
+    names = []
+    for name, db in list(datasette.databases.items()):
+        if db.is_memory or not db.path:
+            continue
+        try:
+            if _is_base(str(db.path), _file_stamp(str(db.path))):
+                names.append(name)
+        except OSError:
+            continue
+    return names
+
+
+def the_base(datasette) -> str | None:
+    """The base the home page and /search show: the first one served."""
+    found = bases(datasette)
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=1)
+def _shipped_metadata() -> dict:
+    try:
+        return json.loads(SHIPPED_METADATA.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass(frozen=True)
+class Links:
+    """URLs of one served base's pages (Datasette's own, under the base's name).
+
+    >>> from datasette.app import Datasette
+    >>> links = Links(Datasette(), "policies")
+    >>> links.table("targets", year=2025), links.query("annual_deadlines", month=12)
+    ('/policies/targets?year=2025', '/policies/annual_deadlines?month=12')
+    """
+    datasette: object
+    database: str
+
+    def _route(self) -> str:
+        db = self.datasette.databases.get(self.database)
+        return tilde_encode(db.route if db is not None else self.database)
+
+    def home(self) -> str:
+        return self.datasette.urls.path(self._route())
+
+    def table(self, table: str, **filters) -> str:
+        return f"{self.home()}/{tilde_encode(table)}" + ("?" + urlencode(filters) if filters else "")
+
+    def query(self, name: str, **params) -> str:
+        return self.table(name, **params)
+
+    def row(self, table: str, pk, anchor: str | None = None) -> str:
+        return f"{self.table(table)}/{tilde_encode(str(pk))}" + (f"#{anchor}" if anchor else "")
+
+    def document(self, doc_id: str, anchor: str | None = None) -> str:
+        return self.row("documents", doc_id, anchor)
+
+
 # --- hooks -----------------------------------------------------------------
 
 @hookimpl(trylast=True)
-def prepare_connection(conn):
-    read.prepare_connection(conn)
+def prepare_connection(conn, database, datasette):
+    # Only a base's connections: Datasette's escape_fts stays on other
+    # databases, whose search indexes are not of character pairs.
+    if database in bases(datasette):
+        read.prepare_connection(conn)
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """A base served under another name is described as ``policies`` is."""
+    local = (getattr(datasette, "_metadata_local", None) or {}).get("databases") or {}
+    template = local.get(METADATA_NAME) or (_shipped_metadata().get("databases") or {}).get(METADATA_NAME)
+    names = [name for name in bases(datasette) if name not in local] if template else []
+    return {"databases": {name: template for name in names}} if names else {}
 
 
 def stale_base(path: Path | str) -> str | None:
@@ -83,19 +186,13 @@ def stale_base(path: Path | str) -> str | None:
             f"{SCHEMA_VERSION}): run policykb build --db {path} to bring it up to date")
 
 
-def _file_stamp(path: str) -> tuple[int, int, int]:
-    """Inode, modification time and size: what changes when a base is rebuilt."""
-    info = os.stat(path)
-    return info.st_ino, info.st_mtime_ns, info.st_size
-
-
 @lru_cache(maxsize=8)
 def _stale(path: str, stamp: tuple) -> str | None:
     return stale_base(path)
 
 
-def _refuse_stale(datasette) -> None:
-    db = datasette.get_database(DATABASE)
+def _refuse_stale(datasette, database: str) -> None:
+    db = datasette.get_database(database)
     message = db.path and _stale(str(db.path), _file_stamp(str(db.path)))
     if message:
         raise BadRequest(message)
@@ -103,8 +200,8 @@ def _refuse_stale(datasette) -> None:
 
 @hookimpl
 def filters_from_request(request, database, datasette):
-    if database == DATABASE and "_search" in request.args:
-        _refuse_stale(datasette)
+    if "_search" in request.args and database in bases(datasette):
+        _refuse_stale(datasette, database)
 
 
 @hookimpl
@@ -119,34 +216,37 @@ def prepare_jinja2_environment(env, datasette):
     if isinstance(loader, FileSystemLoader) and str(TEMPLATES) not in loader.searchpath:
         loader.searchpath.insert(len(loader.searchpath) - 1, str(TEMPLATES))
     env.filters["policykb_snippet"] = snippet
-    env.filters["policykb_doc_url"] = document_url
 
 
 @hookimpl
 def register_routes(datasette):
     return [
         (r"^/search$", search_view),
-        (rf"^/{DATABASE}/documents/(?P<id>[^/.]+)/raw$", raw_text_view),
+        (r"^/(?P<database>[^/]+)/documents/(?P<id>[^/.]+)/raw$", raw_text_view),
     ]
 
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
-    if DATABASE not in datasette.databases:
-        return {}
     if view_name == "index":
-        return _home_vars(datasette)
-    if view_name == "row" and database == DATABASE and table == "documents" and request is not None:
-        return _document_vars(datasette, tilde_decode(request.url_vars["pks"]))
+        base = the_base(datasette)
+        return _home_vars(datasette, base) if base else {}
+    if database is None or table != "documents" or database not in bases(datasette):
+        return {}
+    links = Links(datasette, database)
+    if view_name == "table":
+        return {"policykb_documents": True, "doc_url": links.document}
+    if view_name == "row" and request is not None:
+        return _document_vars(datasette, database, tilde_decode(request.url_vars["pks"]))
     return {}
 
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     """In canned queries, a document id links to its document page."""
-    if database == DATABASE and table is None and column in ("document_id", "cited_document_id", "id") \
-            and isinstance(value, str) and re.fullmatch(r"[0-9a-f]{6,40}", value):
-        return Markup('<a href="{}">{}</a>').format(document_url(value), value)
+    if table is None and column in ("document_id", "cited_document_id", "id") \
+            and isinstance(value, str) and re.fullmatch(r"[0-9a-f]{6,40}", value) and database in bases(datasette):
+        return Markup('<a href="{}">{}</a>').format(Links(datasette, database).document(value), value)
     return None
 
 
@@ -340,17 +440,9 @@ class _ToggleUrls:
 
 # --- small helpers ---------------------------------------------------------
 
-def document_url(doc_id: str) -> str:
-    return f"/{DATABASE}/documents/{doc_id}"
-
-
 def search_url(q: str, **filters) -> str:
     args = {k: v for k, v in {"q": q, **filters}.items() if v not in (None, "")}
     return "/search?" + urlencode(args)
-
-
-def table_url(table: str, **filters) -> str:
-    return f"/{DATABASE}/{table}" + ("?" + urlencode(filters) if filters else "")
 
 
 def http_url(url: str | None) -> str | None:
@@ -381,10 +473,10 @@ def snippet(body: str | None, query: str | None, width: int = 70) -> Markup:
     return Markup("{}{}").format(head, "…" if len(body) > len(head) else "")
 
 
-async def _read(datasette, fn, *args):
+async def _read(datasette, database: str, fn, *args):
     """``fn(conn, *args)`` of db/read.py on the base's read connection, stopped
     after ``sql_time_limit_ms`` as Datasette stops its own queries."""
-    return await datasette.get_database(DATABASE).execute_fn(
+    return await datasette.get_database(database).execute_fn(
         lambda conn: _interruptible(conn, datasette.setting("sql_time_limit_ms"), fn, *args))
 
 
@@ -489,7 +581,7 @@ def _number(value) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _document_marks(body: str, citations, targets, deadlines, responsibilities) -> list[Mark]:
+def _document_marks(body: str, links: Links, citations, targets, deadlines, responsibilities) -> list[Mark]:
     marks = []
     for c in citations:
         if c["char_start"] is not None and c["char_end"] is not None:
@@ -498,12 +590,12 @@ def _document_marks(body: str, citations, targets, deadlines, responsibilities) 
         if t["char_start"] is not None:
             what = " ".join(x for x in [str(t["year"] or ""), t["qualifier"] or "",
                                         _number(t["quantity"]) + (t["unit"] or ""), t["object"] or ""] if x)
-            marks.append(Mark(t["char_start"], t["char_end"], "target", table_url("targets") + f"/{t['id']}",
+            marks.append(Mark(t["char_start"], t["char_end"], "target", links.row("targets", t["id"]),
                               "目标 target: " + what))
     for d in deadlines:
         if d["char_start"] is not None:
             when = d["date"] or ("每年 " + (d["month_day"] or ""))
-            marks.append(Mark(d["char_start"], d["char_end"], "deadline", table_url("deadlines") + f"/{d['id']}",
+            marks.append(Mark(d["char_start"], d["char_end"], "deadline", links.row("deadlines", d["id"]),
                               f"期限 deadline: {when} {d['action'] or ''}"))
     for r in responsibilities:
         # The row's offsets cover its whole sentence; mark the agency's name in it.
@@ -511,38 +603,41 @@ def _document_marks(body: str, citations, targets, deadlines, responsibilities) 
             continue
         at = body.find(r["agency"], r["char_start"], r["char_end"])
         if at >= 0:
-            marks.append(Mark(at, at + len(r["agency"]), "agency", table_url("responsibilities") + f"/{r['id']}",
+            marks.append(Mark(at, at + len(r["agency"]), "agency", links.row("responsibilities", r["id"]),
                               f"责任单位 {r['role'] or ''}: {r['agency_canonical'] or r['agency']}"))
     return marks
 
 
 # --- the document page -----------------------------------------------------
 
-def _document_vars(datasette, doc_id: str):
+def _document_vars(datasette, database: str, doc_id: str):
+    links = Links(datasette, database)
+
     async def inner():
-        doc = await _read(datasette, read.document, doc_id)
+        doc = await _read(datasette, database, read.document, doc_id)
         if doc is None:
             return {}
-        citations = await _read(datasette, read.citations, doc_id)
+        citations = await _read(datasette, database, read.citations, doc_id)
         for c in citations:
             c["label"] = c["target_title"] or c["cited_title"] or c["cited_doc_number"] or "?"
-            c["href"] = (document_url(c["cited_document_id"]) if c["cited_document_id"]
+            c["href"] = (links.document(c["cited_document_id"]) if c["cited_document_id"]
                          else search_url(c["cited_doc_number"] or c["cited_title"] or ""))
-        cited_by = await _read(datasette, read.cited_by, doc_id, doc["doc_number"])
-        targets = await _read(datasette, read.targets, doc_id)
-        deadlines = await _read(datasette, read.deadlines, doc_id)
-        responsibilities = await _read(datasette, read.responsibilities, doc_id)
-        sources = await _read(datasette, read.sources, doc_id)
+        cited_by = await _read(datasette, database, read.cited_by, doc_id, doc["doc_number"])
+        targets = await _read(datasette, database, read.targets, doc_id)
+        deadlines = await _read(datasette, database, read.deadlines, doc_id)
+        responsibilities = await _read(datasette, database, read.responsibilities, doc_id)
+        sources = await _read(datasette, database, read.sources, doc_id)
         for s in sources:
             s["link"] = http_url(s["url"])
-            s["row_url"] = f"/{DATABASE}/sources/" + tilde_encode(s["path"])
-        edits = await _read(datasette, read.edits, doc_id, EDITS_SHOWN)
-        edit_kinds = await _read(datasette, read.edit_kinds, doc_id)
-        issuers = await _read(datasette, read.issuers, doc_id)
-        repealed_by = doc["repealed_by"] and await _read(datasette, read.document_title, doc["repealed_by"])
+            s["row_url"] = links.row("sources", s["path"])
+        edits = await _read(datasette, database, read.edits, doc_id, EDITS_SHOWN)
+        edit_kinds = await _read(datasette, database, read.edit_kinds, doc_id)
+        issuers = await _read(datasette, database, read.issuers, doc_id)
+        repealed_by = doc["repealed_by"] and await _read(datasette, database, read.document_title, doc["repealed_by"])
         body = doc["body"] or ""
-        marks = _document_marks(body, citations, targets, deadlines, responsibilities)
+        marks = _document_marks(body, links, citations, targets, deadlines, responsibilities)
         return {
+            "policykb_document": True,
             "doc": doc,
             "doc_issuers": issuers,
             "doc_blocks": marked_blocks(body, marks),
@@ -555,9 +650,11 @@ def _document_vars(datasette, doc_id: str):
             "doc_edits": edits,
             "doc_edit_kinds": edit_kinds,
             "doc_repealed_by": repealed_by or None,
-            "doc_raw_url": document_url(doc_id) + "/raw",
+            "doc_raw_url": links.document(doc_id) + "/raw",
             "number": _number,
-            "table_url": table_url,
+            "table_url": links.table,
+            "doc_url": links.document,
+            "kb_links": links,
             "search_url": search_url,
         }
     return inner
@@ -565,7 +662,13 @@ def _document_vars(datasette, doc_id: str):
 
 async def raw_text_view(datasette, request):
     """The document's text as scraped, as plain text (never rendered as HTML)."""
-    text = await _read(datasette, read.raw_text, request.url_vars["id"])
+    try:
+        database = datasette.get_database(route=tilde_decode(request.url_vars["database"])).name
+    except KeyError:
+        raise NotFound("No such database")
+    if database not in bases(datasette):
+        raise NotFound("Not a policykb base")
+    text = await _read(datasette, database, read.raw_text, request.url_vars["id"])
     if text is None:
         raise NotFound("No such document")
     return Response.text(text, headers={"X-Content-Type-Options": "nosniff"})
@@ -573,8 +676,8 @@ async def raw_text_view(datasette, request):
 
 # --- the home page and its charts ------------------------------------------
 
-async def _facet_counts(datasette, search: Search = Search(), limit: int = FACET_LIMIT) -> list[dict]:
-    counted = await count_facets(datasette.get_database(DATABASE), lambda conn: read.search_rowids(conn, search),
+async def _facet_counts(datasette, database: str, search: Search = Search(), limit: int = FACET_LIMIT) -> list[dict]:
+    counted = await count_facets(datasette.get_database(database), lambda conn: read.search_rowids(conn, search),
                                  tuple(column for column, _ in FACETS), datasette.setting("sql_time_limit_ms"))
     facets = []
     for column, label in FACETS:
@@ -627,16 +730,18 @@ def _timeline(deadlines: list[dict], width: int = 900) -> dict:
     return {"dots": dots, "years": years, "width": width, "height": height, "axis_y": height - 20, "today_x": today_x}
 
 
-def _home_vars(datasette):
+def _home_vars(datasette, database: str):
+    links = Links(datasette, database)
+
     async def inner():
-        counts = await _read(datasette, read.home_counts)
-        facets = await _facet_counts(datasette)
+        counts = await _read(datasette, database, read.home_counts)
+        facets = await _facet_counts(datasette, database)
         for facet in facets:
             for value in facet["values"]:
                 value["href"] = search_url("", **{facet["column"]: value["value"]})
         # Documents by year and region: the regions with most documents, the rest summed.
-        regions = await _read(datasette, read.top_regions, 10)
-        cells = await _read(datasette, read.documents_by_region_and_year)
+        regions = await _read(datasette, database, read.top_regions, 10)
+        cells = await _read(datasette, database, read.documents_by_region_and_year)
         years = sorted({c["year"] for c in cells})
         grid: dict[str, dict[int, int]] = {}
         for c in cells:
@@ -650,20 +755,20 @@ def _home_vars(datasette):
                                      "shade": _heat(grid.get(r, {}).get(y, 0), top)} for y in years]}
             for r in order]}
         # Targets by year and object.
-        targets = await _read(datasette, read.dated_targets)
+        targets = await _read(datasette, database, read.dated_targets)
         by_year: dict[int, list[dict]] = {}
         for t in targets:
             by_year.setdefault(t["year"], []).append(t)
         most = max((len(v) for v in by_year.values()), default=1)
         target_years = [{"year": y, "targets": v, "pct": round(100 * len(v) / most)} for y, v in by_year.items()]
-        undated = await _read(datasette, read.undated_target_count)
+        undated = await _read(datasette, database, read.undated_target_count)
         # Deadlines on a timeline; annual ones by month.
-        once = await _read(datasette, read.one_off_deadlines)
-        per_month = await _read(datasette, read.annual_deadlines_by_month)
+        once = await _read(datasette, database, read.one_off_deadlines)
+        per_month = await _read(datasette, database, read.annual_deadlines_by_month)
         most_month = max(per_month.values(), default=1)
         months = [{"month": m, "n": per_month.get(m, 0), "pct": round(100 * per_month.get(m, 0) / most_month)}
                   for m in range(1, 13)]
-        queries = datasette.metadata("queries", database=DATABASE) or {}
+        queries = datasette.metadata("queries", database=database) or {}
         return {
             "policykb_home": True,
             "kb": counts,
@@ -674,7 +779,8 @@ def _home_vars(datasette):
             "kb_timeline": _timeline(once),
             "kb_months": months,
             "kb_queries": [{"name": k, **v} for k, v in queries.items()],
-            "table_url": table_url,
+            "kb_links": links,
+            "table_url": links.table,
             "number": _number,
         }
     return inner
@@ -684,18 +790,22 @@ def _home_vars(datasette):
 
 async def search_view(datasette, request):
     """``/search?q=产教融合&doc_type=通知``: documents containing every word, best first."""
+    database = the_base(datasette)
+    if database is None:
+        raise NotFound("No policykb base is served")
+    links = Links(datasette, database)
     q = (request.args.get("q") or "").strip()
     if q:
-        _refuse_stale(datasette)
+        _refuse_stale(datasette, database)
     filters = {column: request.args.get(column) for column, _ in FACETS if request.args.get(column)}
     try:
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         page = 1
     search = Search(q, filters)
-    rows = await _read(datasette, read.search_page, search, SEARCH_PAGE_SIZE + 1, (page - 1) * SEARCH_PAGE_SIZE)
-    total = await _read(datasette, read.search_count, search)
-    facets = await _facet_counts(datasette, search)
+    rows = await _read(datasette, database, read.search_page, search, SEARCH_PAGE_SIZE + 1, (page - 1) * SEARCH_PAGE_SIZE)
+    total = await _read(datasette, database, read.search_count, search)
+    facets = await _facet_counts(datasette, database, search)
     for facet in facets:
         for value in facet["values"]:
             chosen = filters.get(facet["column"]) == str(value["value"])
@@ -710,6 +820,9 @@ async def search_view(datasette, request):
         "next_url": search_url(q, **filters, page=page + 1) if len(rows) > SEARCH_PAGE_SIZE else None,
         "prev_url": search_url(q, **filters, page=page - 1) if page > 1 else None,
         "facets": facets,
-        "table_search_url": table_url("documents", **({"_search": q} if q else {}), **filters),
+        "table_search_url": links.table("documents", **({"_search": q} if q else {}), **filters),
+        "kb_links": links,
+        "table_url": links.table,
+        "doc_url": links.document,
     }, request=request, view_name="policykb_search")
     return Response.html(html)

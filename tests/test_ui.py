@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -210,6 +211,89 @@ async def test_canned_query_answers_its_example(ds, name):
 async def test_canned_query_links_document_ids_to_document_pages(ds):
     html = (await ds.client.get("/policies/targets_due_in_year?year=2025")).text
     assert re.search(r'<a href="/policies/documents/[0-9a-f]+">[0-9a-f]+</a>', html)
+
+
+# --- a base under any name --------------------------------------------------
+
+@pytest.fixture(scope="module", params=["with the metadata", "without metadata"])
+def renamed(corpus_db, tmp_path_factory, request) -> Datasette:
+    """The corpus served as other-name (policykb serve --db other-name.db, or plain datasette)."""
+    path = tmp_path_factory.mktemp("renamed") / "other-name.db"
+    shutil.copyfile(corpus_db, path)
+    return Datasette([str(path)], metadata=METADATA if request.param == "with the metadata" else None,
+                     immutables=[])
+
+
+def assert_no_policies_link(html: str) -> None:
+    assert not re.search(r"""(href|action)="/policies\b""", html), "a link assumes the base is called policies"
+
+
+async def test_home_page_of_a_base_under_another_name(renamed):
+    response = await renamed.client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert "Chinese government policy notices" in html and 'class="heat"' in html
+    for name in METADATA["databases"]["policies"]["queries"]:
+        assert f'href="/other-name/{name}"' in html
+    assert_no_policies_link(html)
+
+
+async def test_search_of_a_base_under_another_name(renamed, corpus_db):
+    response = await renamed.client.get("/search?q=产教融合")
+    assert response.status_code == 200, response.text
+    titles = re.findall(r'<div class="title"><a href="/other-name/documents/\w+">', response.text)
+    expected = query(corpus_db, "select count(*) from documents where body like '%产教融合%' or title like '%产教融合%'")
+    assert len(titles) == expected[0][0]
+    assert_no_policies_link(response.text)
+    facet = re.search(r'<a href="(/search\?q=[^"]+doc_type=[^"]+)"', response.text)
+    assert (await renamed.client.get(facet.group(1).replace("&amp;", "&"))).status_code == 200
+
+
+async def test_document_page_of_a_base_under_another_name(renamed, corpus_db):
+    doc_id, target_id, raw = query(corpus_db, """select d.id, t.id, d.raw_text from documents d
+        join targets t on t.document_id = d.id where t.char_start is not null limit 1""")[0]
+    response = await renamed.client.get(f"/other-name/documents/{doc_id}")
+    assert response.status_code == 200
+    assert f'class="mark mark-target" href="/other-name/targets/{target_id}"' in response.text
+    assert_no_policies_link(response.text)
+    assert (await renamed.client.get(f"/other-name/documents/{doc_id}/raw")).text == raw
+    listed = (await renamed.client.get("/other-name/documents?_search=产教融合")).text
+    assert 'class="result"' in listed and f'href="/other-name/documents/' in listed
+
+
+async def test_table_search_and_facets_of_a_base_under_another_name(renamed, corpus_db):
+    response = await renamed.client.get("/other-name/documents.json?_search=产教融合&_shape=objects&_col=id&_size=max")
+    data = response.json()
+    expected = {i for (i,) in query(corpus_db, "select id from documents where body like '%产教融合%' "
+                                               "or title like '%产教融合%'")}
+    assert {row["id"] for row in data["rows"]} == expected
+    assert set(data["facet_results"]) == {"doc_type", "issuer", "region", "year"}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+async def test_canned_query_of_a_base_under_another_name(renamed, name):
+    response = await renamed.client.get(f"/other-name/{name}.json", params={**EXAMPLES[name], "_shape": "array"})
+    assert response.status_code == 200, response.text
+    assert response.json()
+
+
+async def test_a_database_that_is_no_base_is_left_to_datasette(tmp_path):
+    path = tmp_path / "plain.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table documents (id text primary key, title text)")
+    conn.execute("insert into documents values ('x1', 'hello world')")
+    conn.execute("create virtual table documents_search using fts5(title, content=documents)")
+    conn.execute("insert into documents_search(rowid, title) select rowid, title from documents")
+    conn.commit()
+    conn.close()
+    ds = Datasette([str(path)], immutables=[])
+    assert "policy notices" not in (await ds.client.get("/")).text
+    assert (await ds.client.get("/search?q=教育")).status_code == 404
+    row = await ds.client.get("/plain/documents/x1")
+    assert row.status_code == 200 and "policykb-document" not in row.text
+    found = await ds.client.get("/plain/documents.json?_search=hello&_fts_table=documents_search&_shape=array")
+    assert [r["id"] for r in found.json()] == ["x1"], "Datasette's own search on a database that is no base"
+    assert (await ds.client.get("/plain/documents/x1/raw")).status_code == 404
 
 
 # --- read-only and limits -------------------------------------------------
