@@ -284,31 +284,39 @@ def source_counts(path: Path) -> tuple[int, int]:
 # Staging tables (in the attached scratch database ``stage``): what each
 # source yields, keyed by its path, each record with its position.  Columns
 # as in the final tables, plus ``path``/``position``.
+def _quoted(columns) -> str:
+    """Column names quoted: ``end`` is a keyword."""
+    return ", ".join('"' + c + '"' for c in columns)
+
+
+# Columns filled when the final tables are assembled, not staged per source.
+ASSEMBLED = {"id", "document_id", "source_path", "cited_document_id", "is_primary", "fts_rowid"}
+# The documents columns that come from the primary source's text (``rows.text_row``).
+TEXT_COLUMNS = ("traditional", "spammed", "spin_confidence", "mojibake_unrecovered", "edit_count", "body",
+                "raw_text")
+
+
+def _staged(table: str) -> list[str]:
+    """A per-source table's columns as staged: the final table's, less what assembling fills."""
+    return [c for c in TABLES[table]["columns"] if c not in ASSEMBLED]
+
+
+def _document_columns() -> list[str]:
+    """The documents columns that merging decides (``rows.document_row``), in table order."""
+    return [c for c in TABLES["documents"]["columns"] if c not in TEXT_COLUMNS and c not in ASSEMBLED]
+
+
 STAGE_TABLES: dict[str, str] = {
-    "sources": "seq INTEGER PRIMARY KEY, path, sha256, size, encoding, declared_encoding, status, url, "
-               "fetched_at, response_sha256, http_status, seconds",
-    "texts": "path TEXT PRIMARY KEY, traditional, spammed, spin_confidence, mojibake_unrecovered, edit_count, "
-             "body, raw_text, body_index",
-    "citations": "path, position, cited_doc_number, cited_title, relation, sentence, char_start, char_end, "
-                 "confidence, evidence",
-    "targets": "path, position, year, quantity, quantity_max, unit, qualifier, object, sentence, char_start, "
-               "char_end, confidence, evidence",
-    "deadlines": "path, position, recurrence, date, month_day, from_year, kind, action, sentence, char_start, "
-                 "char_end, confidence, evidence",
-    "periods": 'path, position, kind, start, "end", recurrence, subject, sentence, char_start, char_end, '
-               "confidence, evidence",
-    "responsibilities": "path, position, row, task, content, agency, agency_canonical, role, sentence, "
-                        "char_start, char_end, confidence, evidence",
-    "duties": "path, position, agency, agency_canonical, content, sentence, char_start, char_end",
-    "cleaning_edits": "path, position, kind, char_start, char_end, original, replacement, note",
+    "sources": "seq INTEGER PRIMARY KEY, " + _quoted(_staged("sources")),
+    "texts": "path TEXT PRIMARY KEY, " + _quoted(TEXT_COLUMNS) + ", body_index",
+    **{t: "path, position, " + _quoted(_staged(t))
+       for t in ("citations", "targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")},
     # Written once mirrors are merged:
     "members": "path TEXT PRIMARY KEY, document_id, is_primary",
     "primaries": "doc_index INTEGER PRIMARY KEY, path, id",
     "by_number": "doc_number TEXT PRIMARY KEY, id",
     "by_title": "title TEXT PRIMARY KEY, id",
-    "docs": "id TEXT PRIMARY KEY, primary_path, doc_number, title, title_source, issuer, doc_type, "
-            "written_date, published_date, year, region, effective_date, expiry_date, validity, validity_reason, "
-            "repealed_by, amended_by, source_count",
+    "docs": "id TEXT PRIMARY KEY, primary_path, " + _quoted(_document_columns()),
 }
 # Per-source tables copied to the final table of the same name, in document order.
 RECORD_TABLES = ("targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")
@@ -321,11 +329,6 @@ STAGE_BATCH = 100
 STAGED_INDEX_TEXT = """SELECT d.fts_rowid, d.title, t.body_index FROM documents d
                        JOIN stage.docs s ON s.id = d.id JOIN stage.texts t ON t.path = s.primary_path
                        ORDER BY d.fts_rowid"""
-
-
-def _quoted(columns) -> str:
-    """Column names quoted: ``end`` is a keyword."""
-    return ", ".join('"' + c + '"' for c in columns)
 
 
 def _insert_sql(table: str, columns) -> str:
@@ -416,17 +419,15 @@ class BuildWriter:
         by number, else by title (``policykb.merge.resolve``), never to itself."""
         self.conn.executemany("INSERT INTO stage.by_number VALUES (?, ?)", by_number.items())
         self.conn.executemany("INSERT INTO stage.by_title VALUES (?, ?)", by_title.items())
-        self.conn.execute("""
-            INSERT INTO citations (document_id, cited_doc_number, cited_title, cited_document_id, relation,
-                                   sentence, char_start, char_end, confidence, evidence)
-            SELECT p.id, c.cited_doc_number, c.cited_title,
-                   nullif(coalesce(CASE WHEN c.cited_doc_number != '' THEN
-                                     (SELECT n.id FROM stage.by_number n WHERE n.doc_number = c.cited_doc_number)
-                                   END,
-                                   CASE WHEN c.cited_title != '' THEN
-                                     (SELECT t.id FROM stage.by_title t WHERE t.title = c.cited_title)
-                                   END), p.id),
-                   c.relation, c.sentence, c.char_start, c.char_end, c.confidence, c.evidence
+        link = """nullif(coalesce(CASE WHEN c.cited_doc_number != '' THEN
+                             (SELECT n.id FROM stage.by_number n WHERE n.doc_number = c.cited_doc_number) END,
+                           CASE WHEN c.cited_title != '' THEN
+                             (SELECT t.id FROM stage.by_title t WHERE t.title = c.cited_title) END), p.id)"""
+        columns = [c for c in TABLES["citations"]["columns"] if c != "id"]
+        picks = {"document_id": "p.id", "cited_document_id": link}
+        self.conn.execute(f"""
+            INSERT INTO citations ({_quoted(columns)})
+            SELECT {', '.join(picks.get(c, 'c."' + c + '"') for c in columns)}
             FROM stage.primaries p JOIN stage.citations c ON c.path = p.path
             ORDER BY p.doc_index, c.position""")
 
@@ -443,17 +444,11 @@ class BuildWriter:
         first = next(documents, None)
         if first is not None:
             self.conn.executemany(_insert_sql("stage.docs", first.keys()), _chain(first, documents))
-        self.conn.execute("""
-            INSERT INTO documents (rowid, id, doc_number, title, title_source, issuer, doc_type, written_date,
-                                   published_date, year, region, effective_date, expiry_date, validity,
-                                   validity_reason, repealed_by, amended_by, source_count,
-                                   traditional, spammed, spin_confidence, mojibake_unrecovered, edit_count,
-                                   body, raw_text, fts_rowid)
-            SELECT row_number() OVER win, d.id, d.doc_number, d.title, d.title_source, d.issuer, d.doc_type,
-                   d.written_date, d.published_date, d.year, d.region, d.effective_date, d.expiry_date,
-                   d.validity, d.validity_reason, d.repealed_by, d.amended_by,
-                   d.source_count, t.traditional, t.spammed, t.spin_confidence, t.mojibake_unrecovered,
-                   t.edit_count, t.body, t.raw_text, row_number() OVER win
+        merged = _document_columns()
+        self.conn.execute(f"""
+            INSERT INTO documents (rowid, id, {_quoted(merged)}, {_quoted(TEXT_COLUMNS)}, fts_rowid)
+            SELECT row_number() OVER win, d.id, {', '.join('d."' + c + '"' for c in merged)},
+                   {', '.join('t."' + c + '"' for c in TEXT_COLUMNS)}, row_number() OVER win
             FROM stage.docs d JOIN stage.texts t ON t.path = d.primary_path
             WINDOW win AS (ORDER BY d.id)
             ORDER BY d.id""")
@@ -466,12 +461,10 @@ class BuildWriter:
                 INSERT INTO {table} ({_quoted(columns)})
                 SELECT {', '.join(picks)} FROM stage.primaries p JOIN stage.{table} x ON x.path = p.path
                 ORDER BY p.doc_index, x.position""")
-        self.conn.execute("""
-            INSERT INTO sources (path, sha256, size, document_id, is_primary, encoding, declared_encoding,
-                                 status, url, fetched_at, response_sha256, http_status, seconds)
-            SELECT s.path, s.sha256, s.size, m.document_id, coalesce(m.is_primary, 0), s.encoding,
-                   s.declared_encoding, s.status, s.url, s.fetched_at, s.response_sha256, s.http_status,
-                   s.seconds
+        staged = _staged("sources")
+        self.conn.execute(f"""
+            INSERT INTO sources ({_quoted(staged)}, document_id, is_primary)
+            SELECT {', '.join('s."' + c + '"' for c in staged)}, m.document_id, coalesce(m.is_primary, 0)
             FROM stage.sources s LEFT JOIN stage.members m ON m.path = s.path
             ORDER BY s.seq""")
 
