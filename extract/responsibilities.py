@@ -953,6 +953,60 @@ def _heading_above(text: str, i: int) -> str | None:
     return None
 
 
+# --- a scope given once for the list below ------------------------------------------------
+
+# 以下各项由各区人民政府负责落实： / 以下措施由市住建局牵头： — the bodies
+# carry every numbered item of the list that follows.
+_SCOPE_LINE = re.compile(r"以下[^。\n：:由]{0,12}由([^。\n：:]{2,120}?)(负责|牵头)[^。\n：:，,]{0,6}[：:。]?[ \t\u3000]*$",
+                         re.M)
+MAX_SCOPE_LINES = 60  # lines of a list a scope reaches
+
+
+def _scoped_items(text: str, pos: int) -> list[tuple[int, int]]:
+    """Spans of the numbered items after ``pos``: the first numbered line's
+    style and every line of that style (with the unnumbered lines under
+    them), up to a line numbered otherwise, a table or a block."""
+    items: list[list[int]] = []
+    style = None
+    for _ in range(MAX_SCOPE_LINES):
+        if pos >= len(text):
+            break
+        a, b = _line_bounds(text, pos)
+        pos = b + 1
+        line = text[a:b].strip()
+        if not line:
+            continue
+        this = _enum_style(line)
+        if _table_line(text, a, b) or (this and style and this != style) or (not this and not items):
+            break
+        if this:
+            style = style or this
+            items.append([a, b])
+        else:
+            items[-1][1] = b
+    return [(a, b) for a, b in items]
+
+
+def _from_scopes(text: str, ctx: ExtractContext, taken: list[tuple[int, int]], first_leads: bool
+                 ) -> list[Responsibility]:
+    out = []
+    for m in _SCOPE_LINE.finditer(text):
+        listed = text[m.start(1):m.end(2)]
+        mentions = split_agencies(listed, "lead", m.start(1), first_leads)
+        if not mentions or not all(_listed(x.agency) for x in mentions):
+            continue
+        if not any(_named_body(x.agency) and not agencies.is_vague(x.agency) or x.agency.startswith("各")
+                   for x in mentions):
+            continue
+        for a, b in _scoped_items(text, m.end() + 1):
+            if any(x < b and a < y for x, y in taken):
+                continue  # the item names its own bodies
+            task, content = _task_of(text[a:b])
+            out += _rows_of(mentions, ctx, "scope", task=task, content=content or None,
+                            sentence=text[a:b].strip(), start=a, end=b)
+    return out
+
+
 # --- a list of agencies as the subject of a sentence ---------------------------------
 
 MAX_LIST_SUBJECT = 200  # characters of a subject listing agencies
@@ -1118,6 +1172,7 @@ def find_responsibilities(text: str, ctx: ExtractContext, tables: tuple = (), *,
     found, used = _from_text_tables(text, ctx, first_leads)
     found += _from_blocks(text, ctx, used, first_leads)
     found += _from_tables(tables, text, ctx, first_leads)
+    found += _from_scopes(text, ctx, [(r.start, r.end) for r in found], first_leads)
     if not found:  # beside a table or block, prose is no division of labour
         found = _from_list_subjects(text, ctx)
     if sentences == "always" or (sentences == "fallback" and not found):
