@@ -62,7 +62,8 @@ MAX_MEASURE_LINES = 20  # lines of measure read back above a block on its own li
 
 # Words between agencies that say who helps whom.  Before 会同 stand the
 # leads, after it the supporters; a group ending in 配合 supports.
-_HELPED_BY = re.compile("会同|协同|联合|配合|协助|指导")
+# Not inside a name: 市青年联合会, 市残疾人联合会, 就业指导中心.
+_HELPED_BY = re.compile("会同|协同(?!中心)|联合(?![会社体])|配合|协助|指导(?![中站组])")
 _ROLE_ENDINGS = tuple(sorted(tables.rows("responsibility_roles.tsv"), key=lambda r: len(r[0]), reverse=True))
 _WORDS = tables.words_by_role("responsibility_words.tsv")
 # "列第一位的为牵头单位", 排名第一的单位为牵头单位, 第一个单位为牵头单位,
@@ -294,6 +295,10 @@ def _back_roles(groups: list[list], first_segment: bool) -> None:
             groups[k][2] = carry
 
 
+# A label of something else (完成时限：, 时间：) after a list of agencies ends it.
+_OTHER_LABEL = re.compile(r"[；;，,。\s][ \t\u3000]*[\u4e00-\u9fff]{2,8}[：:]")
+
+
 def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bool = False) -> list[_Mention]:
     """The agencies a responsibility cell names, each with its role.
 
@@ -315,11 +320,15 @@ def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bo
             seen_lead = seen_lead or kind == "lead"
             out += split_agencies(cell[m.end():end], kind, base + m.end(), first_leads)
         return out
+    other = _OTHER_LABEL.search(cell)
+    if other:
+        cell = cell[:other.start()]  # 市教育局；完成时限：2024年底 — the list ends at another label
     groups: list[list] = []
     for n, (sa, sb) in enumerate(_split_depth0(cell, _SEGMENT_SEPS)):
         segment = [list(_strip_role_ending(cell, sa + a, sa + b)) for a, b in _split_depth0(cell[sa:sb], "，,")]
         _back_roles(segment, n == 0)
         groups += segment
+    groups = [g for g in groups if not _time_limit(cell[g[0]:g[1]])]
     stated = {g[2] for g in groups}
     out = []
     for a, b, said in groups:
@@ -853,14 +862,33 @@ def _paren_list(text: str, a: int, b: int, first_leads: bool) -> tuple[int, int]
         b = a + len(inner[:note.start()].rstrip("。，,；;：: \t\u3000注"))
     lead_in = next((w for w in _LEAD_INS if text.startswith(w, a)), "")
     a += len(lead_in)
+    groups = _split_depth0(text[a:b], _GROUP_SEPS)
+    while len(groups) > 1 and _time_limit(text[a + groups[-1][0]:a + groups[-1][1]]):
+        groups.pop()  # （市教育局负责，2024年底前完成）: the time limit is no agency
+    b = a + groups[-1][1]
     if b - a < 2 or not (note or first_leads or _states_role(text[a:b])):
         return None
     mentions = split_agencies(text[a:b], "lead", a, first_leads)
     if not mentions or not all(_listed(m.agency) for m in mentions):
         return None
-    if not any(_named_body(m.agency) and not agencies.is_vague(m.agency) for m in mentions):
-        return None  # （省有关部门按职责分工负责）
+    if not any(_names_a_body(m.agency) for m in mentions):
+        return None  # （省有关部门按职责分工负责）, （各地负责）
     return a, b
+
+
+def _names_a_body(name: str) -> bool:
+    """One body named with its place (市教育局) or every unit of a level
+    named as bodies (各区政府) — not a class (财政部门) nor 各地."""
+    if agencies.is_vague(name):
+        return name.startswith("各") and agencies.looks_like_agency(name) and not unnamed(name)
+    return _named_body(name)
+
+
+def _time_limit(group: str) -> bool:
+    """A time limit written among agencies: 2024年底前完成, 持续推进."""
+    if agencies.looks_like_agency(group):
+        return False
+    return bool(re.search(r"\d", group)) or any(w in group for w in _WORDS["time"])
 
 
 def _paren_blocks(text: str, skip: list[tuple[int, int]], first_leads: bool) -> list[_Block]:
