@@ -189,6 +189,7 @@ class _Cues:
     review: re.Pattern
     criteria: re.Pattern
     bare: re.Pattern
+    party: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -217,6 +218,7 @@ def cues() -> _Cues:
         generic=re.compile(f"^(?:{alt('generic')})$"),
         review=re.compile(alt("review")),
         criteria=re.compile(alt("criteria")),
+        party=re.compile(alt("party")),
         bare=re.compile(f"(?:{alt('goal')}|{alt('verb')})*"),
     )
 
@@ -472,6 +474,8 @@ def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, pre
         return False  # 目前已建成…,共培训职工1200人次: the sentence reports the past
     if c.param.search(text, max(cs, q.start - CLAUSE_WINDOW), q.num_start):
         return False
+    if c.party.search(text, max(sent_start, q.start - CLAUSE_WINDOW), q.num_start):
+        return False  # 竞得人须…装配率不低于50%: what a party to a rule must meet
     if _CHANGE.search(text, max(cs, q.start - CLAUSE_WINDOW), q.start):
         return False
     if _THEN.match(text, q.end):
@@ -682,6 +686,28 @@ def _year_cues(text: str, doc_year: int | None) -> list[_TimeCue]:
 
 # --- sections -------------------------------------------------------------------
 
+# A text in articles (第十八条 opening its lines) is a law or a set of rules:
+# its figures are norms (应当有2名以上执法人员参加, 绿地率不低于30%), and it
+# sets a goal only with a due year (到2000年…达到2%).  Three articles make
+# one: a notice quotes an article or two.
+_ARTICLE = re.compile(r"^[ \u3000]*第[一二三四五六七八九十百零〇两0-9]{1,6}条", re.M)
+ARTICLES_OF_A_LAW = 3
+
+
+def _in_articles(text: str) -> bool:
+    r"""Whether the text is laid out in articles.
+
+    >>> _in_articles("第一条 为了…\n第二条 本条例…\n第三条 县级以上…")
+    True
+    """
+    n = 0
+    for _ in _ARTICLE.finditer(text):
+        n += 1
+        if n >= ARTICLES_OF_A_LAW:
+            return True
+    return False
+
+
 # A heading opens a line with a list marker; the marker's kind is its level
 # (第一章 above 一、 above （一） above 1. above （1）).  What a heading says
 # holds for every line under it until the next heading of its level or above.
@@ -793,6 +819,7 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
     line_starts = [s for s, _ in lines]
     sections = _sections(masked, lines)
     period_end = _title_period_end(text)
+    in_articles = _in_articles(masked)
     doc_year = _doc_year(ctx)
     quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(masked)]
     quote_starts = [s for s, _ in quotes]
@@ -850,6 +877,7 @@ def find_targets(text: str, ctx: ExtractContext) -> list[Target]:
         enumerated = not listed and prev_end <= clause[0] and _AFTER_ENUMERATION.search(
             masked, max(0, q.start - 2), q.start) is not None
         accepted = (q.num_start >= breakdown_end and not enumerated
+                    and (not in_articles or (year_here and year is not None))
                     and not _single_item(q, masked, clause, year) and _judge(
                         q, masked, clause, s_start, prev_end, listed, year_here, dated, past_year, quoted))
         prev_end, prev_accepted = q.end, accepted
