@@ -333,7 +333,8 @@ def edit_kinds(conn: sqlite3.Connection, doc_id: str) -> list[dict]:
 # --- a fact's row ----------------------------------------------------------------------
 
 def fact(conn: sqlite3.Connection, table: str, fact_id) -> dict | None:
-    """A fact row with its document's title (``document_title``), or None.
+    """A fact row with its document's title and number (``document_title``,
+    ``document_number``) and the text at its offsets (``document_text``), or None.
 
     >>> fact(sqlite3.connect(":memory:"), "sources", 1)
     Traceback (most recent call last):
@@ -344,6 +345,7 @@ def fact(conn: sqlite3.Connection, table: str, fact_id) -> dict | None:
         raise ValueError(f"not a fact table: {table!r}")
     if not _has_table(conn, table):
         return None
-    rows = _all(conn, f"""select x.*, d.title as document_title, d.doc_number as document_number
+    rows = _all(conn, f"""select x.*, d.title as document_title, d.doc_number as document_number,
+               substr(d.body, x.char_start + 1, x.char_end - x.char_start) as document_text
         from {table} x left join documents d on d.id = x.document_id where x.id = :id""", {"id": fact_id})
     return rows[0] if rows else None

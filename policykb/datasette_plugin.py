@@ -231,22 +231,38 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     if view_name == "index":
         base = the_base(datasette)
         return _home_vars(datasette, base) if base else {}
-    if database is None or table != "documents" or database not in bases(datasette):
+    if view_name not in ("table", "row") or table not in ("documents", *read.FACT_TABLES) \
+            or database not in bases(datasette):
         return {}
-    links = Links(datasette, database)
     if view_name == "table":
-        return {"policykb_documents": True, "doc_url": links.document}
-    if view_name == "row" and request is not None:
-        return _document_vars(datasette, database, tilde_decode(request.url_vars["pks"]))
-    return {}
+        return {"policykb_documents": True, "doc_url": Links(datasette, database).document} \
+            if table == "documents" else {}
+    if request is None:
+        return {}
+    pk = tilde_decode(request.url_vars["pks"])
+    if table == "documents":
+        return _document_vars(datasette, database, pk)
+    return _fact_vars(datasette, database, table, pk)
 
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    """In canned queries, a document id links to its document page."""
+    """In canned queries, a document id links to its document page; in a
+    fact's row, to its document by title (a table's rows have Datasette's
+    labels already)."""
+    if not isinstance(value, str):
+        return None
     if table is None and column in ("document_id", "cited_document_id", "id") \
-            and isinstance(value, str) and re.fullmatch(r"[0-9a-f]{6,40}", value) and database in bases(datasette):
+            and re.fullmatch(r"[0-9a-f]{6,40}", value) and database in bases(datasette):
         return Markup('<a href="{}">{}</a>').format(Links(datasette, database).document(value), value)
+    if column == "document_id" and table in read.FACT_TABLES and database in bases(datasette):
+        async def titled():
+            doc = await _read(datasette, database, read.document_title, value)
+            if doc is None:
+                return None
+            return Markup('<a href="{}">{}</a> <code>{}</code>').format(
+                Links(datasette, database).document(value), doc["title"] or doc["doc_number"] or value, value)
+        return titled
     return None
 
 
@@ -484,12 +500,17 @@ async def _read(datasette, database: str, fn, *args):
 
 @dataclass(frozen=True)
 class Mark:
-    """A stretch of the body that links somewhere: a target, deadline, agency or citation."""
+    """A stretch of the body that links somewhere: a target, deadline, period, agency or citation.
+
+    ``anchor``: the id the stretch carries in the page (``targets-5``), so a
+    fact's row page can link to its place in the text.
+    """
     start: int
     end: int
     kind: str
     href: str
     title: str
+    anchor: str | None = None
 
 
 @dataclass
@@ -499,10 +520,43 @@ class Block:
     table: bool
 
 
-def _link(text: str, mark: Mark | None) -> Markup:
+def _link(text: str, mark: Mark | None, anchored: set[str]) -> Markup:
+    """``text`` escaped, as a link when a mark covers it; the first link of
+    a mark with an anchor carries it as its id (``anchored``: those given)."""
     if mark is None:
         return escape(text)
+    if mark.anchor and mark.anchor not in anchored:
+        anchored.add(mark.anchor)
+        return Markup('<a class="mark mark-{}" href="{}" title="{}" id="{}">{}</a>').format(
+            mark.kind, mark.href, mark.title, mark.anchor, text)
     return Markup('<a class="mark mark-{}" href="{}" title="{}">{}</a>').format(mark.kind, mark.href, mark.title, text)
+
+
+def _pieces(body: str, marks: list[Mark]) -> list[tuple[str, Mark | None]]:
+    """The body cut where marks begin and end, each stretch with the innermost mark covering it."""
+    marks = [m for m in marks if 0 <= m.start < m.end <= len(body)]
+    cuts = sorted({0, len(body), *(m.start for m in marks), *(m.end for m in marks)})
+    pieces: list[tuple[str, Mark | None]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [m for m in marks if m.start <= a and b <= m.end]
+        inner = min(covering, key=lambda m: (m.end - m.start, m.kind)) if covering else None
+        if pieces and pieces[-1][1] is inner and inner is not None:
+            pieces[-1] = (pieces[-1][0] + body[a:b], inner)
+        else:
+            pieces.append((body[a:b], inner))
+    return pieces
+
+
+def shown_anchors(body: str, marks: list[Mark]) -> set[str]:
+    """The anchors of the marks that show in the text (a mark wholly inside
+    others, or off the body, does not).
+
+    >>> sorted(shown_anchors("到2025年建成300个", [Mark(8, 12, "target", "/t/1", "", "targets-1"),
+    ...                                           Mark(8, 12, "cite", "/c/1", "", "citations-1"),
+    ...                                           Mark(20, 30, "deadline", "/d/1", "", "deadlines-1")]))
+    ['citations-1']
+    """
+    return {m.anchor for text, m in _pieces(body, marks) if m and m.anchor and text.replace(" | ", "").strip()}
 
 
 def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
@@ -519,16 +573,7 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
     >>> blocks[1].table, [[str(c) for c in row] for row in blocks[1].rows]
     (True, [['序号', '单位'], ['1', '市教育局']])
     """
-    marks = [m for m in marks if 0 <= m.start < m.end <= len(body)]
-    cuts = sorted({0, len(body), *(m.start for m in marks), *(m.end for m in marks)})
-    pieces: list[tuple[str, Mark | None]] = []
-    for a, b in zip(cuts, cuts[1:]):
-        covering = [m for m in marks if m.start <= a and b <= m.end]
-        inner = min(covering, key=lambda m: (m.end - m.start, m.kind)) if covering else None
-        if pieces and pieces[-1][1] is inner and inner is not None:
-            pieces[-1] = (pieces[-1][0] + body[a:b], inner)
-        else:
-            pieces.append((body[a:b], inner))
+    pieces = _pieces(body, marks)
     # Lines, each a list of cells, each cell a list of (text, mark) pieces.
     lines: list[list[list[tuple[str, Mark | None]]]] = [[[]]]
     for text, mark in pieces:
@@ -542,8 +587,9 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
                     lines[-1][-1].append((cell, mark))
     blocks: list[Block] = []
     run: list[Markup] = []  # consecutive lines of one cell each, every one ending in |
+    anchored: set[str] = set()
     for line in lines + [[[("", None)]]]:
-        cells = [Markup("").join(_link(t, m) for t, m in cell).strip() for cell in line]
+        cells = [Markup("").join(_link(t, m, anchored) for t, m in cell).strip() for cell in line]
         if len(cells) == 1 and (cells[0].endswith(" |") or cells[0] == "|"):
             run.append(Markup(cells[0][:-1].rstrip()))
             continue
@@ -581,22 +627,66 @@ def _number(value) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _document_marks(body: str, links: Links, citations, targets, deadlines, responsibilities) -> list[Mark]:
+def confidence(row: dict) -> Markup:
+    """A fact's confidence as a small badge, its evidence (the rule path) on hover.
+
+    >>> str(confidence({"confidence": 0.875, "evidence": "window"}))
+    '<span class="conf conf-high" title="confidence 0.88 · evidence: window">0.88</span>'
+    >>> str(confidence({}))
+    ''
+    """
+    value = row.get("confidence")
+    if value is None:
+        return Markup("")
+    level = "high" if value >= 0.8 else "mid" if value >= 0.5 else "low"
+    return Markup('<span class="conf conf-{}" title="confidence {:.2f} · evidence: {}">{:.2f}</span>').format(
+        level, value, row.get("evidence") or "?", value)
+
+
+PERIOD_KINDS = {"effective": "生效 effective", "expiry": "失效 expiry", "window": "期间 window"}
+
+
+def period_when(p: dict) -> str:
+    """A period's dates in words.
+
+    >>> period_when({"start": "2023-07-30", "end": None, "recurrence": "once"})
+    'from 2023-07-30'
+    >>> period_when({"start": "01-01", "end": "12-31", "recurrence": "annual"})
+    '每年 01-01 – 12-31'
+    """
+    start, end = p.get("start"), p.get("end")
+    when = f"{start} – {end}" if start and end else f"from {start}" if start else f"until {end}" if end else "—"
+    return ("每年 " + when) if p.get("recurrence") == "annual" else when
+
+
+def _anchor(table: str, row: dict) -> str:
+    return f"{table}-{row['id']}"
+
+
+def _document_marks(body: str, links: Links, citations, targets, deadlines, periods,
+                    responsibilities) -> list[Mark]:
     marks = []
     for c in citations:
         if c["char_start"] is not None and c["char_end"] is not None:
-            marks.append(Mark(c["char_start"], c["char_end"], "cite", c["href"], "引用 cites: " + c["label"]))
+            marks.append(Mark(c["char_start"], c["char_end"], "cite", c["href"], "引用 cites: " + c["label"],
+                              _anchor("citations", c)))
     for t in targets:
         if t["char_start"] is not None:
             what = " ".join(x for x in [str(t["year"] or ""), t["qualifier"] or "",
                                         _number(t["quantity"]) + (t["unit"] or ""), t["object"] or ""] if x)
             marks.append(Mark(t["char_start"], t["char_end"], "target", links.row("targets", t["id"]),
-                              "目标 target: " + what))
+                              "目标 target: " + what, _anchor("targets", t)))
     for d in deadlines:
         if d["char_start"] is not None:
             when = d["date"] or ("每年 " + (d["month_day"] or ""))
             marks.append(Mark(d["char_start"], d["char_end"], "deadline", links.row("deadlines", d["id"]),
-                              f"期限 deadline: {when} {d['action'] or ''}"))
+                              f"期限 deadline: {when} {d['action'] or ''}", _anchor("deadlines", d)))
+    for p in periods:
+        if p["char_start"] is not None and p["char_end"] is not None:
+            kind = PERIOD_KINDS.get(p["kind"], p["kind"] or "")
+            marks.append(Mark(p["char_start"], p["char_end"], "period", links.row("periods", p["id"]),
+                              f"时段 period, {kind}: {period_when(p)} {p.get('subject') or ''}".rstrip(),
+                              _anchor("periods", p)))
     for r in responsibilities:
         # The row's offsets cover its whole sentence; mark the agency's name in it.
         if r["char_start"] is None or not r["agency"]:
@@ -604,8 +694,19 @@ def _document_marks(body: str, links: Links, citations, targets, deadlines, resp
         at = body.find(r["agency"], r["char_start"], r["char_end"])
         if at >= 0:
             marks.append(Mark(at, at + len(r["agency"]), "agency", links.row("responsibilities", r["id"]),
-                              f"责任单位 {r['role'] or ''}: {r['agency_canonical'] or r['agency']}"))
+                              f"责任单位 {r['role'] or ''}: {r['agency_canonical'] or r['agency']}",
+                              _anchor("responsibilities", r)))
     return marks
+
+
+def _place_facts(table: str, rows: list[dict], shown: set[str]) -> None:
+    """Give each listed fact the id its row page links to: its mark's when the
+    text shows it (the list row is then ``…-row``), else the list row's own."""
+    for row in rows:
+        anchor = _anchor(table, row)
+        row["in_text"] = anchor in shown
+        row["list_id"] = anchor + "-row" if row["in_text"] else anchor
+        row["text_href"] = "#" + anchor
 
 
 # --- the document page -----------------------------------------------------
@@ -625,6 +726,7 @@ def _document_vars(datasette, database: str, doc_id: str):
         cited_by = await _read(datasette, database, read.cited_by, doc_id, doc["doc_number"])
         targets = await _read(datasette, database, read.targets, doc_id)
         deadlines = await _read(datasette, database, read.deadlines, doc_id)
+        periods = await _read(datasette, database, read.periods, doc_id)
         responsibilities = await _read(datasette, database, read.responsibilities, doc_id)
         sources = await _read(datasette, database, read.sources, doc_id)
         for s in sources:
@@ -635,7 +737,11 @@ def _document_vars(datasette, database: str, doc_id: str):
         issuers = await _read(datasette, database, read.issuers, doc_id)
         repealed_by = doc["repealed_by"] and await _read(datasette, database, read.document_title, doc["repealed_by"])
         body = doc["body"] or ""
-        marks = _document_marks(body, links, citations, targets, deadlines, responsibilities)
+        marks = _document_marks(body, links, citations, targets, deadlines, periods, responsibilities)
+        shown = shown_anchors(body, marks)
+        for table, rows in (("citations", citations), ("targets", targets), ("deadlines", deadlines),
+                            ("periods", periods), ("responsibilities", responsibilities)):
+            _place_facts(table, rows, shown)
         return {
             "policykb_document": True,
             "doc": doc,
@@ -645,6 +751,10 @@ def _document_vars(datasette, database: str, doc_id: str):
             "doc_cited_by": cited_by,
             "doc_targets": targets,
             "doc_deadlines": deadlines,
+            "doc_periods": periods,
+            "period_kinds": PERIOD_KINDS,
+            "period_when": period_when,
+            "confidence": confidence,
             "doc_responsibilities": responsibilities,
             "doc_sources": sources,
             "doc_edits": edits,
@@ -658,6 +768,43 @@ def _document_vars(datasette, database: str, doc_id: str):
             "search_url": search_url,
         }
     return inner
+
+
+def _fact_vars(datasette, database: str, table: str, pk: str):
+    """A fact's row page: its document by title, a link to its place in the
+    text, the text it stands for within its sentence, its confidence."""
+    links = Links(datasette, database)
+
+    async def inner():
+        fact = await _read(datasette, database, read.fact, table, pk)
+        if fact is None or not fact.get("document_id"):
+            return {}
+        # Duties are neither marked nor listed on the document page.
+        anchor = _anchor(table, fact) if table != "duties" else None
+        return {
+            "policykb_fact": fact,
+            "fact_doc_url": links.document(fact["document_id"]),
+            "fact_text_url": links.document(fact["document_id"], anchor),
+            "fact_quote": quote(fact.get("sentence"), fact.get("document_text")),
+            "confidence": confidence,
+        }
+    return inner
+
+
+def quote(sentence: str | None, text: str | None) -> Markup:
+    """The sentence escaped, the fact's text in it marked (the text alone when
+    the sentence does not hold it).
+
+    >>> str(quote("到2025年建成<b>300个基地", "300个"))
+    '到2025年建成&lt;b&gt;<mark>300个</mark>基地'
+    >>> str(quote(None, "300个")), str(quote(None, None))
+    ('<mark>300个</mark>', '')
+    """
+    sentence, text = sentence or "", text or ""
+    at = sentence.find(text) if text else -1
+    if at < 0:
+        return Markup("<mark>{}</mark>").format(text) if text else escape(sentence)
+    return Markup("{}<mark>{}</mark>{}").format(sentence[:at], text, sentence[at + len(text):])
 
 
 async def raw_text_view(datasette, request):

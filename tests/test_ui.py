@@ -180,6 +180,63 @@ async def test_row_json_still_works_at_the_document_url(ds, corpus_db):
     assert response.status_code == 200 and response.json()[0]["id"] == doc_id
 
 
+async def test_periods_are_marked_and_listed_with_their_confidence(ds, corpus_db):
+    doc_id, = query(corpus_db, """select document_id from periods where char_start is not null
+        group by document_id order by count(*) desc limit 1""")[0]
+    html = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    periods = query(corpus_db, "select id, confidence from periods where document_id = ?", (doc_id,))
+    assert 'class="mark mark-period" href="/policies/periods/' in html
+    listed = html[html.index('id="periods"'):]
+    for period_id, confidence in periods:
+        assert f'<a href="/policies/periods/{period_id}">' in listed
+    assert f">{periods[0][1]:.2f}</span>" in listed
+
+
+async def test_every_fact_list_shows_confidence(ds, corpus_db):
+    doc_id, = query(corpus_db, """select document_id from targets where document_id in
+        (select document_id from deadlines) and document_id in (select document_id from responsibilities)
+        limit 1""")[0]
+    html = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    for section in ("targets", "deadlines", "responsibilities"):
+        part = html[html.index(f'<h2 id="{section}"'):]
+        part = part[:part.index("</table>")]
+        assert "<th>confidence</th>" in part and 'class="conf conf-' in part, section
+
+
+FACTS = ["citations", "targets", "deadlines", "periods", "responsibilities"]
+
+
+@pytest.mark.parametrize("table", FACTS)
+async def test_a_fact_row_links_to_its_document_by_title_and_to_its_place_in_the_text(ds, corpus_db, table):
+    fact_id, doc_id, title = query(corpus_db, f"""select x.id, d.id, d.title from {table} x
+        join documents d on d.id = x.document_id where d.title is not null and x.char_start is not null
+        order by x.id limit 1""")[0]
+    response = await ds.client.get(f"/policies/{table}/{fact_id}")
+    assert response.status_code == 200
+    html = response.text
+    assert f'<a class="fact-document" href="/policies/documents/{doc_id}">{title}</a>' in html
+    assert f'<a class="fact-place" href="/policies/documents/{doc_id}#{table}-{fact_id}">' in html
+    assert "<mark>" in html and 'class="conf conf-' in html
+    # The document_id cell names the document too, not a bare id.
+    assert f'<a href="/policies/documents/{doc_id}">{title}</a> <code>{doc_id}</code>' in html
+    # The place exists, once: the mark in the text, or the fact's row in the lists.
+    document = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+    assert document.count(f'id="{table}-{fact_id}"') == 1
+
+
+async def test_every_fact_of_a_document_has_its_place_on_the_page(ds, corpus_db):
+    for table in FACTS:
+        for doc_id, ids in query(corpus_db, f"""select document_id, group_concat(id) from {table}
+                group by document_id order by count(*) desc limit 2"""):
+            document = (await ds.client.get(f"/policies/documents/{doc_id}")).text
+            for fact_id in ids.split(","):
+                assert document.count(f'id="{table}-{fact_id}"') == 1, (table, doc_id, fact_id)
+
+
+async def test_an_unknown_fact_is_not_found(ds):
+    assert (await ds.client.get("/policies/periods/999999")).status_code == 404
+
+
 # --- canned queries -------------------------------------------------------
 
 EXAMPLES = {
@@ -327,6 +384,9 @@ def hostile(tmp_path_factory) -> Datasette:
                           "char_end": start + 4})
     db["deadlines"].insert({"id": 1, "document_id": "abcdef123456", "recurrence": "once", "date": "2025-12-31",
                             "action": bad, "sentence": bad, "char_start": 0, "char_end": 8})
+    db["periods"].insert({"id": 1, "document_id": "abcdef123456", "kind": "effective", "start": "2025-01-01",
+                          "end": bad, "recurrence": "once", "subject": bad, "sentence": bad, "char_start": 0,
+                          "char_end": 8, "confidence": 0.5, "evidence": bad})
     db["citations"].insert({"id": 1, "document_id": "abcdef123456", "cited_title": "办法" + bad,
                             "cited_doc_number": bad, "relation": "cites", "sentence": bad,
                             "char_start": 0, "char_end": 25})
@@ -344,7 +404,8 @@ def hostile(tmp_path_factory) -> Datasette:
 
 HOSTILE_PAGES = ["/", "/search?q=产教融合", "/search?q=<script>alert(9)</script>", "/policies/documents/abcdef123456",
                  "/policies/documents?_search=产教融合", "/policies/targets_due_in_year?year=2025",
-                 "/policies/deadlines_in_year?year=2025"]
+                 "/policies/deadlines_in_year?year=2025", "/policies/targets/1", "/policies/periods/1",
+                 "/policies/deadlines/1", "/policies/citations/1", "/policies/responsibilities/1"]
 
 
 @pytest.mark.parametrize("path", HOSTILE_PAGES)
