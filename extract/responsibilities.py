@@ -323,6 +323,9 @@ def split_agencies(cell: str, role: str = "lead", base: int = 0, first_leads: bo
     other = _OTHER_LABEL.search(cell)
     if other:
         cell = cell[:other.start()]  # 市教育局；完成时限：2024年底 — the list ends at another label
+    note = _FIRST_LEADS.search(cell)
+    if note:  # 市发改委、市财政局，列第一位的为牵头单位，下同 — the note is no agency
+        cell = cell[:max(0, *(cell.rfind(sep, 0, note.start()) for sep in _GROUP_SEPS + "（("))]
     groups: list[list] = []
     for n, (sa, sb) in enumerate(_split_depth0(cell, _SEGMENT_SEPS)):
         segment = [list(_strip_role_ending(cell, sa + a, sa + b)) for a, b in _split_depth0(cell[sa:sb], "，,")]
