@@ -103,10 +103,6 @@ INDEXES = {
 }
 
 
-class DatabaseError(Exception):
-    """The database file cannot be read or written as a policykb database."""
-
-
 def open_db(path: Path | str, fast_writes: bool = False) -> sqlite_utils.Database:
     db = sqlite_utils.Database(str(path))
     if fast_writes:

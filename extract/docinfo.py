@@ -24,7 +24,7 @@ signature; :func:`doc_type` tells them apart by cue words (data file
 
 from __future__ import annotations
 
-from policykb.records import DocInfo  # noqa: F401 (moved; imported from here too)
+from policykb.records import DocInfo
 
 import datetime as _dt
 import re

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from policykb.db import rows, store
-from policykb.ingest.clean import CleanOptions
 from policykb import merge
-from policykb.process import SIDECAR_SUFFIX, SourceResult, process_source
+from policykb.process import SIDECAR_SUFFIX, process_source
+from policykb.records import CleanOptions, SourceResult, SourceSummary
 from policykb.workers import JobFailure, JobTimeout, run_jobs
 
 # What makes a file's cached result: the cleaning and extraction code and
@@ -230,7 +230,7 @@ class StagedSource:
     sha256: str | None
     rows: list[tuple[str, dict]]
     blob: bytes
-    summary: merge.SourceSummary | None
+    summary: SourceSummary | None
 
 
 def staged(result: SourceResult, seq: int, blob: bytes | None = None) -> StagedSource:
@@ -406,7 +406,7 @@ def _discard(writer, *paths: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def assemble(writer: store.BuildWriter, summaries: list[merge.SourceSummary]) -> int:
+def assemble(writer: store.BuildWriter, summaries: list[SourceSummary]) -> int:
     """Documents from the staged sources: mirrors merged, titles filled from
     citations, citations linked, repeals marked, agencies listed."""
     from policykb.extract.agencies import agency_rows

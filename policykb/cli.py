@@ -15,6 +15,7 @@ import click
 
 from policykb.build import BuildError, build as build_database
 from policykb.process import process_source
+from policykb.workers import PoolError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -38,7 +39,9 @@ def build(paths, db_path, strict, workers):
     paths = list(paths) or [DEFAULT_CORPUS]
     try:
         summary = build_database(paths, db_path, workers=workers, log=lambda m: click.echo(m, err=True))
-    except BuildError as e:
+    except (BuildError, PoolError) as e:
+        # A worker pool that cannot start (no memory, a broken install) is a
+        # one-line error like any other, never a traceback.
         raise click.ClickException(str(e))
     tail = " (unchanged)" if summary.unchanged else f", {summary.documents} documents"
     click.echo(f"{summary.line()}{tail} in {summary.seconds:.2f} s → {db_path}")

@@ -14,19 +14,18 @@ the repeals).
 
 from __future__ import annotations
 
-from policykb.records import SourceSummary, DocumentRecord  # noqa: F401 (moved; imported from here too)
+from policykb.records import DocumentRecord, SourceResult, SourceSummary
 from policykb.extract.periods import document_dates
 
 import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Callable, Iterable
 
 from policykb.extract.docinfo import names_a_document
-from policykb.process import SourceResult
 
 # Two bodies under one document number are one notice when this share of
 # their 4-character shingles is shared.  Mirrors of the seeds share > 0.8;

@@ -6,15 +6,14 @@ result's ``status``, so one strange page never costs the rest of the batch.
 
 from __future__ import annotations
 
-from policykb.records import Sidecar, SourceResult  # noqa: F401 (moved; imported from here too)
+from policykb.records import CleanOptions, PageInfo, Sidecar, SourceResult
 
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from policykb.ingest.clean import CleanOptions, CleanText, clean_page
+from policykb.ingest.clean import clean_page
 from policykb.ingest.decode import DecodeError, decode
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -50,7 +49,7 @@ def one_line(error: BaseException) -> str:
 
 def process_bytes(data: bytes, suffix: str, options: CleanOptions = CleanOptions()):
     """Decode, zone, clean and extract one file's bytes; raises SourceError."""
-    from policykb.extract.pipeline import PageInfo, extract
+    from policykb.extract.pipeline import extract
     from policykb.ingest.page import page_from_html, page_from_text
 
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,3 @@ def seeds_db(tmp_path_factory) -> Path:
     build([SEEDS], path, workers=1)
     return path
 
-
-def pytest_collection_modifyitems(config, items):
-    # Keep the expensive session fixtures off the import path of doctests.
-    os.environ.setdefault("POLICYKB_TESTING", "1")

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykb.extract.docinfo import DocInfo, doc_type, extract_docinfo, parse_date, published_date, title
+from policykb.records import DocInfo
+from policykb.extract.docinfo import doc_type, extract_docinfo, parse_date, published_date, title
 
 GOLDEN = Path(__file__).parent / "golden" / "docinfo"
 CASES = sorted(GOLDEN.glob("*.json"))

@@ -114,7 +114,8 @@ def test_page_from_html_and_clean_page_never_raise(html):
                                      chinese_text, max_size=3),
        st.one_of(st.none(), chinese_text))
 def test_the_extract_pipeline_never_raises(body, meta, html_title):
-    from policykb.extract.pipeline import PageInfo, extract
+    from policykb.extract.pipeline import extract
+    from policykb.records import PageInfo
 
     extract(body, PageInfo({}))
     extract(body, PageInfo(meta, html_title, (html_title or "",), ((("序号", "责任单位"), ("1", body[:20])),)))

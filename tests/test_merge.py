@@ -101,7 +101,8 @@ OTHER = "各有关单位：根据工作安排，现就住房公积金缴存基�
 def summary(path, body, title="某市教育局关于做好秋季开学工作的通知", issuer="某市教育局", written="2024-08-20"):
     import hashlib
 
-    from policykb.merge import SourceSummary, normalised
+    from policykb.merge import normalised
+    from policykb.records import SourceSummary
     return SourceSummary(path, None, hashlib.sha1(normalised(body).encode()).hexdigest(), (0,), title=title,
                          issuer=issuer, written_date=written)
 
