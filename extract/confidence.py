@@ -41,7 +41,19 @@ def citation_evidence(c: Citation) -> str:
 
 
 def target_evidence(t: Target) -> str:
-    return "year" if t.year is not None else "no_year"
+    """The strongest sign the row is a goal: a due year, else a bound
+    (不少于, 以上, 左右, 达到 …), else only a goal verb (建成, 培育 …).
+
+    >>> target_evidence(Target(2025, 300, "个", "左右", "中心", "", 0, 1))
+    'year'
+    >>> target_evidence(Target(None, 60, "%", "以上", "经费", "", 0, 1))
+    'bound'
+    >>> target_evidence(Target(None, 200, "个", None, "项目", "", 0, 1))
+    'no_year'
+    """
+    if t.year is not None:
+        return "year"
+    return "bound" if t.qualifier else "no_year"
 
 
 def deadline_evidence(d: Deadline, oblige) -> str:

@@ -190,6 +190,7 @@ class _Cues:
     criteria: re.Pattern
     bare: re.Pattern
     party: re.Pattern
+    compare: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -219,6 +220,7 @@ def cues() -> _Cues:
         review=re.compile(alt("review")),
         criteria=re.compile(alt("criteria")),
         party=re.compile(alt("party")),
+        compare=re.compile(alt("compare")),
         bare=re.compile(f"(?:{alt('goal')}|{alt('verb')})*"),
     )
 
@@ -470,6 +472,8 @@ def _judge(q: Quantity, text: str, clause: tuple[int, int], sent_start: int, pre
     before_text = text[max(cs, q.start - GOAL_WINDOW, prev_end):q.start]
     if c.penalty.search(text[cs:min(len(text), ce + 20)]):
         return False
+    if not kinds and c.compare.search(text, max(sent_start, q.start - CLAUSE_WINDOW), q.num_start):
+        return False  # 同比增长12%: a report; 同比增长10%以上 is a goal
     if c.past.search(text, max(sent_start, q.start - CLAUSE_WINDOW), ce) or past_year:
         return False  # 目前已建成…,共培训职工1200人次: the sentence reports the past
     if c.param.search(text, max(cs, q.start - CLAUSE_WINDOW), q.num_start):
