@@ -1,7 +1,9 @@
-"""End to end in headless Chromium: home page → search 产教融合 → first document → a "cites" link.
+"""End to end in headless Chromium: home page → search 产教融合 → first document → a "cites" link;
+a marked fact → its row → back to its place in the text.
 
 Runs the real server (``policykb serve``) on a free loopback port against the
-bundled corpus, drives Debian's ``/usr/bin/chromium`` with Playwright (never a
+bundled corpus under another name than ``policies`` (``other-name.db``: any
+name must work), drives Debian's ``/usr/bin/chromium`` with Playwright (never a
 downloaded browser) and saves a screenshot of every step in tests/artifacts/.
 Skips, saying why, only where Chromium or Playwright is not installed.
 """
@@ -37,12 +39,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+BASE = "other-name"
+
+
 @pytest.fixture(scope="module")
-def server(corpus_db):
-    """`policykb serve` in a subprocess; its base URL, stopped after the module."""
+def server(corpus_db, tmp_path_factory):
+    """`policykb serve` of the corpus as other-name.db in a subprocess; its URL, stopped after the module."""
+    path = tmp_path_factory.mktemp("served") / f"{BASE}.db"
+    shutil.copyfile(corpus_db, path)
     port = free_port()
-    log = open(corpus_db.parent / "serve.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "policykb.cli", "serve", "--db", str(corpus_db),
+    log = open(path.parent / "serve.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "policykb.cli", "serve", "--db", str(path),
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -54,7 +61,7 @@ def server(corpus_db):
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("policykb serve did not start: "
-                                       + (corpus_db.parent / "serve.log").read_text(errors="replace"))
+                                       + (path.parent / "serve.log").read_text(errors="replace"))
                 time.sleep(0.2)
         yield url
     finally:
@@ -103,7 +110,7 @@ def test_search_open_a_document_and_follow_a_citation(server, page):
 
     title = first.inner_text()
     first.click()
-    page.wait_for_url("**/policies/documents/*")
+    page.wait_for_url(f"**/{BASE}/documents/*")
     assert page.locator("h1").inner_text() == title
     assert page.locator(".body p").count() > 3
     assert page.locator("a.mark").count() > 0, "the text has marked targets, deadlines, agencies or citations"
@@ -115,11 +122,38 @@ def test_search_open_a_document_and_follow_a_citation(server, page):
     cites.first.click()
     page.wait_for_load_state()
     # A cited document in the base opens its page; one that is not opens a search for it.
-    if "/policies/documents/" in page.url:
+    if f"/{BASE}/documents/" in page.url:
         assert cited in page.locator("h1").inner_text()
     else:
         assert "/search?q=" in page.url
         assert page.locator('form.searchbox input[name="q"]').input_value()
     shot(page, "4-cited")
+
+    assert not errors, errors
+
+
+def test_a_marked_fact_opens_its_row_which_leads_back_to_its_place_in_the_text(server, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(server + "/search?q=" + "有效期")
+    page.locator(".results .result .title a").first.click()
+    page.wait_for_url(f"**/{BASE}/documents/*")
+    document_url, title = page.url, page.locator("h1").inner_text()
+    period = page.locator("a.mark.mark-period").first
+    assert period.count(), f"{title} has a period marked in the text"
+    anchor = period.get_attribute("id")
+    assert anchor and anchor.startswith("periods-")
+    period.click()
+    page.wait_for_url(f"**/{BASE}/periods/*")
+    assert page.locator("a.fact-document").inner_text() == title
+    assert page.locator(".fact-source mark").count() == 1
+    shot(page, "5-fact")
+
+    page.locator("a.fact-place").click()
+    page.wait_for_url(f"**/{BASE}/documents/*#{anchor}")
+    assert page.url.split("#")[0] == document_url
+    assert page.evaluate("document.querySelector(':target').id") == anchor
+    shot(page, "6-fact-in-text")
 
     assert not errors, errors
