@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,20 @@ FACT_TABLES = ("citations", "targets", "deadlines", "periods", "responsibilities
 
 # How many words of a query rank a document higher when its title has them.
 TITLE_WORDS = 10
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def match_expression(query: str | None) -> str:
+    """The FTS5 expression of a search (db/search.py), control characters
+    read as spaces: a NUL typed into a search box would end the expression's
+    string and fail the query.
+
+    >>> match_expression("产教\\x00融合") == match_expression("产教 融合")
+    True
+    """
+    return fts_query(_CONTROL.sub(" ", query or ""))
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict]:
@@ -62,7 +77,7 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     Datasette wraps every ``?_search=`` in ``escape_fts(...)``; ours turns the
     query into the phrase of character pairs the index holds (db/search.py).
     """
-    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("escape_fts", 1, match_expression, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
@@ -147,7 +162,7 @@ class Search:
         if self.q:
             join = "join documents_fts f on f.rowid = d.fts_rowid"
             where.append("documents_fts match :match")
-            params["match"] = fts_query(self.q)
+            params["match"] = match_expression(self.q)
         for column, value in self.filters.items():
             if column not in FILTER_COLUMNS:
                 raise ValueError(f"not a column a search filters by: {column!r}")

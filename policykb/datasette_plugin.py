@@ -71,6 +71,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 METADATA_NAME = "policies"
 SHIPPED_METADATA = Path(__file__).resolve().parent.parent / "datasette_metadata.json"
 SEARCH_PAGE_SIZE = 30
+# Past this page an offset no longer fits SQLite's integers; no search has
+# 30 million results.
+MAX_PAGE = 1_000_000
 # Facets shown on the home page and the search page, as (column, label).
 FACETS = [("doc_type", "类型 type"), ("issuer", "发文机关 issuer"), ("region", "地区 region"), ("year", "年份 year")]
 FACET_LIMIT = 12
@@ -946,7 +949,7 @@ async def search_view(datasette, request):
         _refuse_stale(datasette, database)
     filters = {column: request.args.get(column) for column, _ in FACETS if request.args.get(column)}
     try:
-        page = max(1, int(request.args.get("page") or 1))
+        page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         page = 1
     search = Search(q, filters)

@@ -98,6 +98,14 @@ async def test_search_for_nothing_found_says_so(ds):
     assert 'class="result"' not in html and "No document contains" in html
 
 
+@pytest.mark.parametrize("url", ["/search?q=%00", "/search?q=产教%00融合", "/search?page=99999999999999999999",
+                                 "/search?page=-3", "/search?page=x", "/search?year=x", "/search?q=NEAR(",
+                                 "/policies/documents?_search=%00"])
+async def test_odd_searches_answer_a_page_not_an_error(ds, url):
+    response = await ds.client.get(url)
+    assert response.status_code == 200, response.text
+
+
 async def test_documents_table_lists_documents_not_raw_columns(ds):
     html = (await ds.client.get("/policies/documents?_search=产教融合")).text
     assert 'class="result"' in html and "<mark>产教融合</mark>" in html
