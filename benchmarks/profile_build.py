@@ -7,13 +7,12 @@ Wraps the pipeline's stage functions (by the names the calling modules bind)
 with wall-clock timers — a few dozen calls per file, so unlike cProfile it
 does not inflate code that makes millions of small calls — then runs every
 file of DIR through ``process_source`` and the results through
-``write_database``.  One-time loads (spaCy pipeline, the mojibake
-pre-filter's tables, OpenCC, jieba dictionaries) are done first and reported
-apart; the mojibake model is loaded by the first window searched, if any.
-In a build, the rows marked "(in workers)" run in the worker processes, not
-in the parent that writes the database.  Also times, on the
-same bodies, what the extractor components pay to read ``doc.text`` (spaCy
-rebuilds it from every token on each access) and one plain ``jieba.lcut``.
+``write_database``.  One-time loads (the extraction tables, the mojibake
+pre-filter's tables, OpenCC) are done first and reported apart; the mojibake
+model is loaded by the first window searched, if any.  In a build, the rows
+marked "(in workers)" run in the worker processes, not in the parent that
+writes the database.  Also times one plain ``jieba.lcut`` over the same
+files.
 
 Times are CPU time of this process (time.process_time), so other load on
 the machine does not inflate them.  Nested rows are included in their parent
@@ -72,14 +71,13 @@ STAGES = [
     ("  clean: whitespace", "policykb.ingest.clean", "find_blank_space"),
     ("  clean: meta values", "policykb.ingest.clean", "clean_meta_value"),
     ("extract (all)", "policykb.extract.pipeline", "extract"),
-    ("  extract: make_doc (rjieba + Doc)", "policykb.extract.pipeline", "make_doc"),
-    ("    rjieba.cut", "rjieba", "cut"),
     ("    finder: find_doc_numbers (in docinfo)", "policykb.extract.docinfo", "find_doc_numbers"),
     ("    finder: find_doc_numbers (in citations)", "policykb.extract.citations", "find_doc_numbers"),
     ("    finder: extract_docinfo", "policykb.extract.pipeline", "extract_docinfo"),
     ("    finder: find_citations", "policykb.extract.pipeline", "find_citations"),
     ("    finder: find_targets", "policykb.extract.pipeline", "find_targets"),
     ("    finder: find_deadlines", "policykb.extract.pipeline", "find_deadlines"),
+    ("    finder: split_dates (obligations, periods)", "policykb.extract.pipeline", "split_dates"),
     ("    finder: find_responsibilities", "policykb.extract.pipeline", "find_responsibilities"),
     ("    finder: find_duty_sentences", "policykb.extract.pipeline", "find_duty_sentences"),
     ("merge: summarise (in workers)", "policykb.merge", "summarise"),
@@ -105,19 +103,13 @@ def install() -> None:
         setattr(BuildWriter, name, timed(f"db: BuildWriter.{name}", getattr(BuildWriter, name)))
     EditLog.apply = timed("  clean: EditLog.apply", EditLog.apply)
     EditLog.edits = timed("  clean: EditLog.edits", EditLog.edits)
-    from policykb.extract.pipeline import load_pipeline
-
-    nlp = load_pipeline()
-    nlp._components[:] = [(name, timed(f"  extract: component {name.replace('policykb_', '')}", proc))
-                          for name, proc in nlp._components]
 
 
 def warm() -> dict:
     """One-time loads, timed apart from the per-file work."""
     out = {}
     for label, call in (
-        ("spaCy pipeline", lambda: __import__("policykb.extract.pipeline", fromlist=["x"]).load_pipeline()),
-        ("rjieba dictionary", lambda: __import__("rjieba").cut("预热")),
+        ("extraction tables", lambda: __import__("policykb.extract.pipeline", fromlist=["x"]).warm_up()),
         ("OpenCC", lambda: __import__("policykb.ingest.convert", fromlist=["x"]).to_simplified("預熱")),
         # What every build loads: the pre-filter's tables (the full model
         # is loaded by the first window searched, timed below on its own).
@@ -152,49 +144,32 @@ def main() -> None:
         build_module.write_database(Path(tmp) / "p.db", results, "profile")
         TIMES["write_database (all)"] = time.process_time() - started
 
-    # What the six components pay to read doc.text, and one plain jieba pass.
+    # One plain jieba pass over the same files: the build's yardstick.
     import jieba
-    from policykb.extract.pipeline import load_pipeline, make_doc
 
     jieba.setLogLevel(60)
     jieba.initialize()
-    import rjieba
-
-    rjieba.cut = getattr(rjieba.cut, "__wrapped__", rjieba.cut)
-    make_doc = getattr(make_doc, "__wrapped__", make_doc)
-    nlp = load_pipeline()
-    bodies = [r.clean.body for r in results if r.ok]
-    doc_text = jieba_s = 0.0
-    for body in bodies:
-        doc = make_doc(nlp, body)
-        t = time.process_time()
-        doc.text  # noqa: B018 - the cost of one access
-        doc_text += time.process_time() - t
     raw = [p.read_text(encoding="utf-8", errors="replace") for p in files]
     t = time.process_time()
     for text in raw:
         jieba.lcut(text)
     jieba_s = time.process_time() - t
-    reads = len(nlp.pipe_names)
     total = TIMES["process_source (per-file total)"] + TIMES["write_database (all)"]
 
     print(f"{len(files)} files, {size / 1e6:.1f} MB; pipeline + DB {total:.1f} s "
           f"({size / 1e6 / total:.3f} MB/s single process); plain jieba.lcut {jieba_s:.1f} s")
     print("one-time loads: " + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()))
     labels = [s[0] for s in STAGES] + ["  clean: EditLog.apply", "  clean: EditLog.edits"]
-    labels += sorted(k for k in TIMES if "component" in k)
     labels += sorted(k for k in TIMES if k.startswith("db: BuildWriter"))
     labels += ["process_source (per-file total)", "write_database (all)"]
     print(f"{'stage':44s} {'seconds':>8s} {'% of total':>10s} {'calls':>7s}")
     for label in labels:
         if label in TIMES:
             print(f"{label:44s} {TIMES[label]:8.2f} {100 * TIMES[label] / total:9.1f}% {CALLS.get(label, 1):7d}")
-    print(f"{'(doc.text: one access x ' + str(reads) + ' components)':44s} {doc_text * reads:8.2f} "
-          f"{100 * doc_text * reads / total:9.1f}%")
     print(f"{'(plain jieba.lcut, same files)':44s} {jieba_s:8.2f} {100 * jieba_s / total:9.1f}%")
     if args.json:
         args.json.write_text(json.dumps({"files": len(files), "mb": size / 1e6, "total_s": total,
-                                         "jieba_s": jieba_s, "doc_text_s": doc_text * reads, "loads": loads,
+                                         "jieba_s": jieba_s, "loads": loads,
                                          "stages": {k: {"s": TIMES[k], "calls": CALLS.get(k, 1)} for k in labels
                                                     if k in TIMES}}, ensure_ascii=False, indent=1))
 

@@ -19,7 +19,7 @@ import time
 import re
 import unicodedata
 
-import rjieba
+import jieba
 
 from policykb.db.search import _CJK, TOKEN_PUNCT, TOKENIZE, fts_query, spaced
 
@@ -50,8 +50,8 @@ def options():
     return {
         "unicode61 (default)": ("unicode61", lambda t: t, lambda q: '"' + q + '"'),
         "trigram": ("trigram", lambda t: t, lambda q: '"' + q + '"'),
-        "jieba-segmented": ("unicode61", lambda t: " ".join(rjieba.cut(t)),
-                            lambda q: '"' + " ".join(rjieba.cut(q)) + '"'),
+        "jieba-segmented": ("unicode61", lambda t: " ".join(jieba.cut(t)),
+                            lambda q: '"' + " ".join(jieba.cut(q)) + '"'),
         "char-per-token": (TOKENIZE, char_spaced, char_query),
         "char pairs (chosen)": (TOKENIZE, spaced, fts_query),
     }

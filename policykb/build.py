@@ -251,9 +251,9 @@ def _staged_in_worker(job: tuple[Path, str, bytes | None, CleanOptions], seq: di
 
 
 def _warm() -> None:
-    from policykb.extract.pipeline import load_pipeline
+    from policykb.extract.pipeline import warm_up
 
-    load_pipeline()
+    warm_up()
 
 
 def _warm_parent() -> None:
