@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from policykb.extract.tables import rows
+from policykb.extract.tables import RuleTableError, rows
 from policykb.records import Citation, Deadline, Period, Responsibility, Target
 
 # A path never measured: as likely wrong as right.
@@ -28,10 +28,14 @@ def confidence_table() -> dict[tuple[str, str], float]:
     table = {}
     for row in rows("confidence.tsv"):
         if len(row) < 3:
-            raise ValueError(f"confidence.tsv: a row needs table, evidence and confidence: {row}")
-        value = float(row[2])
+            raise RuleTableError(f"extract/data/confidence.tsv: a row needs table, evidence and confidence: {row}")
+        try:
+            value = float(row[2])
+        except ValueError:
+            value = -1.0
         if not 0 <= value <= 1:
-            raise ValueError(f"confidence.tsv: {row[0]}/{row[1]}: confidence {value} is not between 0 and 1")
+            raise RuleTableError(f"extract/data/confidence.tsv: {row[0]}/{row[1]}: confidence {row[2]!r} "
+                                 "is not a number between 0 and 1")
         table[(row[0], row[1])] = value
     return table
 

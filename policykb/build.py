@@ -256,6 +256,23 @@ def _warm() -> None:
     warm_up()
 
 
+def check_rules() -> None:
+    """Read every rule table once, before any file: a broken table stops the
+    build with its file and line, instead of failing every file as an
+    internal error while the build reports success."""
+    from policykb.extract.tables import RuleTableError
+    from policykb.process import process_bytes
+
+    try:
+        _warm()
+        process_bytes(WARM_TEXT.encode("utf-8"), ".txt")
+    except RuleTableError as e:
+        raise BuildError(f"a rule table is broken: {e}") from None
+    except Exception as e:  # noqa: BLE001 - any failure on a known-good page is a broken install
+        raise BuildError(f"the pipeline fails on a known-good page ({type(e).__name__}: {e}); "
+                         "is a rule table broken?") from None
+
+
 def _warm_parent() -> None:
     """Load every stage's tables in this process, then freeze them out of the
     garbage collector's reach, so forked workers share the pages instead of
@@ -324,6 +341,7 @@ def build(paths: list[Path], db_path: Path, options: CleanOptions = CleanOptions
         if previous and previous == hashes and store.base_is_current(db_path):
             ok, failed = store.source_counts(db_path)
             return BuildSummary(ok + failed, ok, failed, 0, None, time.perf_counter() - started, True)
+        check_rules()
         reusable = {rel: h for rel, h in hashes.items() if h[0] and previous.get(rel) == h}
         seq = {rel: i for i, (_, rel) in enumerate(sources)}
 

@@ -65,3 +65,34 @@ def test_unwritable_database_folder_is_a_one_line_error(corpus, tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot write beside")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_broken_rule_table_stops_the_build_with_its_file_and_line(tmp_path, monkeypatch):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from policykb.cli import cli
+    from policykb.extract import confidence, tables
+
+    data = tmp_path / "data"
+    shutil.copytree(tables.DATA, data)
+    (data / "confidence.tsv").write_text("targets\tyear\tvery\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "DATA", data)
+    tables.rows.cache_clear()
+    confidence.confidence_table.cache_clear()
+    from policykb.extract import pipeline
+
+    pipeline.warm_up.cache_clear()
+    page = tmp_path / "a.txt"
+    page.write_text("关于做好工作的通知\n请于2024年5月31日前报送。", encoding="utf-8")
+    try:
+        result = CliRunner().invoke(cli, ["build", str(page), "--db", str(tmp_path / "p.db")])
+    finally:
+        tables.rows.cache_clear()
+        confidence.confidence_table.cache_clear()
+        pipeline.warm_up.cache_clear()
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: a rule table is broken: extract/data/confidence.tsv: targets/year: "
+                                     "confidence 'very' is not a number between 0 and 1")
+    assert not (tmp_path / "p.db").exists()
