@@ -69,7 +69,7 @@ def deadline_evidence(d: Deadline, oblige) -> str:
 
 
 def period_evidence(p: Period) -> str:
-    return p.kind
+    return p.evidence or p.kind  # law_history, set where it was found
 
 
 def responsibility_evidence(r: Responsibility) -> str:

@@ -374,6 +374,46 @@ def _tw_in_force_entry(entries: Sequence[_HistoryEntry], page_meta: dict | None)
     return entry.date, entry
 
 
+# 并自一百零七年十月一日施行 (生效, 实施): an entry's own date of effect, after its date of issue.
+_ENTRY_EFFECT = re.compile(r"自(?:中华民国)?(?P<ry>[%s]+)年(?P<rm>[%s]+)月(?P<rd>[%s]+)日(?:起)?(?:施行|生效|实施)"
+                           % ((_CN_NUMERAL,) * 3))
+
+
+def law_history_terms(body: str, page_meta: dict | None = None) -> list[tuple[str, str, int, int]]:
+    r"""(kind, date, start, end) a Taiwanese law's history gives of its term:
+    ``effective`` for the change that put the text in force (its own 施行
+    date when the entry gives one), ``expiry`` for an entry that ends the law
+    (废止, 停止适用); offsets of the entry's first line in ``body``.
+
+    >>> law_history_terms("某办法\n1.中华民国五十年七月二十七日内政部公布\n2.中华民国九十二年八月二十六日内政部函发布停止适用\n第 1 条 …")
+    [('effective', '1961-07-27', 4, 24), ('expiry', '2003-08-26', 25, 51)]
+    """
+    lines = body.split("\n")
+    entries = _taiwan_history(lines)
+    if not entries:
+        return []
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    where = {}
+    for i, line in enumerate(lines[:80]):
+        m = _TW_ENTRY.match(line)
+        if m:
+            where.setdefault(_roc_date(m), (starts[i], starts[i] + len(line)))
+    out = []
+    date, entry = _tw_in_force_entry(entries, page_meta)
+    if date:
+        own = _ENTRY_EFFECT.search(entry.text) if entry else None
+        span = where.get(entry.date if entry else date)
+        if span:
+            out.append(("effective", (_roc_date(own) if own else None) or date, *span))
+    for e in entries:
+        if e.date and e.date in where and any(w in e.text for w in _law_words("repeal")):
+            out.append(("expiry", e.date, *where[e.date]))
+    return out
+
+
 def _entry_agency(text: str, known: Sequence[str]) -> str | None:
     """The agency that opens a history entry: 教育部台教授国部字第… → 教育部,
     行政院卫生署署授国字第… → 行政院卫生署 (its code repeats its last word)."""

@@ -22,11 +22,11 @@ from policykb.extract import confidence
 from policykb.extract.citations import find_citations
 from policykb.extract.deadlines import cues as deadline_cues
 from policykb.extract.deadlines import find_deadlines
-from policykb.extract.docinfo import extract_docinfo
+from policykb.extract.docinfo import extract_docinfo, law_history_terms
 from policykb.extract.periods import split_dates
 from policykb.extract.responsibilities import find_duty_sentences, find_responsibilities
 from policykb.extract.targets import find_targets
-from policykb.records import DocInfo, ExtractContext, Extracted, PageInfo
+from policykb.records import DocInfo, ExtractContext, Extracted, PageInfo, Period
 
 
 def context_of(info: DocInfo) -> ExtractContext:
@@ -48,6 +48,7 @@ def extract(body: str, page: PageInfo) -> Extracted:
     # The page's own number and title keep it from citing itself.
     citations = find_citations(body, info.doc_number, info.title)
     obligations, periods = split_dates(find_deadlines(body, ctx), body)
+    periods += history_periods(body, page)
     oblige = deadline_cues().oblige
     return Extracted(
         docinfo=info,
@@ -61,6 +62,16 @@ def extract(body: str, page: PageInfo) -> Extracted:
         duties=tuple(find_duty_sentences(body, ctx)),
         periods=confidence.assess("periods", periods, confidence.period_evidence),
     )
+
+
+def history_periods(body: str, page: PageInfo) -> list[Period]:
+    """The term a Taiwanese law's history gives it (entered in force, repealed)."""
+    out = []
+    for kind, date, start, end in law_history_terms(body, page.meta):
+        date_from, date_to = (date, None) if kind == "effective" else (None, date)
+        out.append(Period(kind=kind, date_from=date_from, date_to=date_to, recurrence="once", subject="本法规",
+                          sentence=body[start:end], start=start, end=end, evidence="law_history"))
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -35,3 +35,18 @@ def test_every_deadline_is_an_obligation():
     due, periods = split_dates(find_deadlines(text, ExtractContext()), text)
     assert [d.kind for d in due] == ["due"]
     assert {p.kind for p in periods} == {"effective"}
+
+
+def test_a_taiwanese_law_takes_its_term_from_its_history():
+    from policykb.extract.pipeline import extract
+    from policykb.records import PageInfo
+
+    body = ("某分署编制表\n法规类别：行政＞农业部＞组织目\n"
+            "1.中华民国一百十二年七月三十一日行政院农业委员会农人字第 1120112870B 号令订定发布；并自一百十二年八月一日生效\n"
+            "2.中华民国一百十三年九月十八日农业部农人字第 1130113697B 号令修正发布；并自一百十二年八月一日生效\n"
+            "第 1 条 本编制表依据组织准则订定之。")
+    periods = [(p.kind, p.date_from, p.date_to, p.evidence) for p in extract(body, PageInfo({})).periods]
+    assert periods == [("effective", "2023-08-01", None, "law_history")]
+    repealed = "某办法\n1.中华民国五十年七月二十七日内政部公布\n2.中华民国九十二年八月二十六日内政部函发布停止适用\n第 1 条 …"
+    periods = [(p.kind, p.date_from, p.date_to) for p in extract(repealed, PageInfo({})).periods]
+    assert periods == [("effective", "1961-07-27", None), ("expiry", None, "2003-08-26")]
