@@ -89,6 +89,9 @@ _RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 
 _BEFORE_EXPIRY = re.compile(r"有效期(?:延长)?(?:至|到)[ ]?$")
 _BEFORE_STATUS = re.compile(r"截至[ ]?$")
 _NAMES_A_DOCUMENT = re.compile(r"[ ]?(?:实施|施行|生效|执行|起)?[ ]?的[ ]?[《“\"]")
+# 《…通知》（东公积金委〔2020〕2号）规定自2020年10月19日起…: what another document
+# provided, reported (its number masked as #); the date is that document's.
+_REPORTS_A_DOCUMENT = re.compile(r"[》号#][)）]?[ ]?(?:中|里)?[ ]?(?:规定|明确|提出)[ ]?[,，:：]?[ ]?(?:自|从)?[ ]?$")
 # After "DATE前," one to three clauses closing in 的: the date picks out the
 # cases a rule covers (已提交申请的, 尚未申报缴纳的), it sets no one a deadline.
 _CONDITION_AFTER = re.compile(r"[ ]?[,，](?:[^。；;,，]{1,60}[,，]){0,2}[^。；;,，]{1,60}的[ ]?[,，]")
@@ -453,6 +456,8 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             continue  # a date with no marker: an event, a signature, a history note
         if kind == "from" and first.month is None:
             continue  # 2024年起,…: a policy start with no date
+        if kind in ("from", "effective") and _REPORTS_A_DOCUMENT.search(before):
+            continue  # 《…》规定自2020年10月19日起…: another document's date
         if kind in ("from", "effective") and _NAMES_A_DOCUMENT.match(masked, marker_end):
             continue  # 执行2017年10月1日开始实施的《…条例》: the date of the document it names
         if kind in ("due", "from") and masked[cs:ce].rstrip().endswith("的"):

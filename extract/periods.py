@@ -157,7 +157,22 @@ def split_dates(dates: list[Deadline], text: str) -> tuple[list[Deadline], list[
                 # opens, which the outside gold (seed 004) reads as due.
                 obligations.append(replace(d, kind="due", evidence="opens"))
         i += 1
-    return obligations, [p for p in periods if p.date_from or p.date_to]
+    return obligations, once_each([p for p in periods if p.date_from or p.date_to])
+
+
+def once_each(periods: list[Period]) -> list[Period]:
+    """A date of effect stated again (自X起执行 … 自X起，…按新标准执行) is one
+    period: the first statement stays.  Windows are kept apart: one notice
+    may set several measures the same window."""
+    seen: set[tuple] = set()
+    out = []
+    for p in periods:
+        key = (p.kind, p.date_from, p.date_to, p.recurrence)
+        if p.kind == "effective" and key in seen:
+            continue
+        seen.add(key)
+        out.append(p)
+    return out
 
 
 @lru_cache(maxsize=1)
