@@ -53,8 +53,12 @@ _DATE = re.compile(
     r"|(?<![0-9])(?P<iy>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<im>[0-9]{1,2})(?P=sep)(?P<id>[0-9]{1,2})(?![0-9])"
     r"|(?P<cy>[〇零一二三四五六七八九]{4})年(?:(?P<cm>[一二三四五六七八九十]{1,2})月(?:(?P<cd>[一二三四五六七八九十]{1,3})日)?)?"
     r"|(?<![0-9])(?P<m2>[0-9]{1,2})[ ]?月(?:[ ]?(?P<d2>[0-9]{1,2})[ ]?[日号]|(?P<mend2>底|末))"
+    # 每年三月三十一日前 (laws write days in numerals too); a year-less day only.
+    r"|(?<![〇零一二三四五六七八九十])(?P<cm2>十[一二]|[一二三四五六七八九十])月(?P<cd2>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])日"
 )
-_DATE_FIRST = re.compile("[0-9〇零一二三四五六七八九]")  # where a _DATE match can start
+# A year in numerals right before (一百零一年\n  五月二十日, across a line break).
+_CN_YEAR_BEFORE = re.compile(r"[〇零一二三四五六七八九十百]年\s*$")
+_DATE_FIRST = re.compile("[0-9〇零一二三四五六七八九十]")  # where a _DATE match can start
 _DAY_ONLY = re.compile(r"(?P<d>[0-9]{1,2})[ ]?[日号]")
 
 # What follows a date says what it is.  Order matters: 起施行 before 起.
@@ -169,6 +173,10 @@ def dates(text: str) -> list[DateExpr]:
             out.append(DateExpr(m.start(), m.end(), int(g["iy"]), int(g["im"]), int(g["id"]), None))
         elif g["cy"]:
             out.append(DateExpr(m.start(), m.end(), _cn(g["cy"]), _cn(g["cm"]), _cn(g["cd"]), None))
+        elif g["cm2"]:
+            if _CN_YEAR_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                continue  # 一百十二年八月一日: a year this reader does not know (Taiwan's), not a day of any year
+            out.append(DateExpr(m.start(), m.end(), None, _cn(g["cm2"]), _cn(g["cd2"]), None))
         else:
             out.append(DateExpr(m.start(), m.end(), None, int(g["m2"]), _int(g["d2"]),
                                 "month" if g["mend2"] else None))
