@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policykb.db.search import fts_query
+from policykb.db.search import Reading, as_typed, fts_query
 
 # Read pages through a memory map instead of a read() per page: a search
 # touches thousands of pages (every match's index entry); measured at 100,000
@@ -44,15 +44,16 @@ TITLE_WORDS = 10
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def match_expression(query: str | None) -> str:
+def match_expression(query: str | None, reading: Reading | None = None) -> str:
     """The FTS5 expression of a search (db/search.py), control characters
     read as spaces: a NUL typed into a search box would end the expression's
-    string and fail the query.
+    string and fail the query.  ``reading``: the forms each word may take
+    (``db.search.fts_query``).
 
     >>> match_expression("产教\\x00融合") == match_expression("产教 融合")
     True
     """
-    return fts_query(_CONTROL.sub(" ", query or ""))
+    return fts_query(_CONTROL.sub(" ", query or ""), reading)
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict]:
@@ -71,13 +72,14 @@ def _has_table(conn: sqlite3.Connection, table: str) -> bool:
 
 # --- connections ---------------------------------------------------------------
 
-def prepare_connection(conn: sqlite3.Connection) -> None:
+def prepare_connection(conn: sqlite3.Connection, reading: Reading | None = None) -> None:
     """Ready a read connection: the search's ``escape_fts`` and a memory map.
 
     Datasette wraps every ``?_search=`` in ``escape_fts(...)``; ours turns the
-    query into the phrase of character pairs the index holds (db/search.py).
+    query into the phrase of character pairs the index holds (db/search.py),
+    each word in the forms ``reading`` gives.
     """
-    conn.create_function("escape_fts", 1, match_expression, deterministic=True)
+    conn.create_function("escape_fts", 1, lambda query: match_expression(query, reading), deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
@@ -155,6 +157,12 @@ class Search:
     """
     q: str = ""
     filters: dict = field(default_factory=dict)
+    # The forms each word may take (db.search.fts_query); None: as typed.
+    reading: Reading | None = field(default=None, compare=False, repr=False)
+
+    def words(self) -> list[tuple[str, ...]]:
+        """The query's words, each with its forms."""
+        return (self.reading or as_typed)(_CONTROL.sub(" ", self.q or ""))
 
     def where(self) -> tuple[str, str, dict]:
         """(join, where clause, parameters) selecting the matching documents ``d``."""
@@ -162,7 +170,7 @@ class Search:
         if self.q:
             join = "join documents_fts f on f.rowid = d.fts_rowid"
             where.append("documents_fts match :match")
-            params["match"] = match_expression(self.q)
+            params["match"] = match_expression(self.q, self.reading)
         for column, value in self.filters.items():
             if column not in FILTER_COLUMNS:
                 raise ValueError(f"not a column a search filters by: {column!r}")
@@ -182,10 +190,13 @@ def search_page(conn: sqlite3.Connection, search: Search, limit: int, offset: in
     order = "d.published_date is null, d.published_date desc"
     if search.q:
         in_title = []
-        for i, word in enumerate(search.q.split()[:TITLE_WORDS]):
-            params[f"w{i}"] = word
-            in_title.append(f"(instr(coalesce(d.title, ''), :w{i}) > 0)")
-        order = f"{' + '.join(in_title)} desc, f.rank"
+        for i, forms in enumerate(search.words()[:TITLE_WORDS]):
+            found = []
+            for j, form in enumerate(forms[:4]):
+                params[f"w{i}_{j}"] = form
+                found.append(f"instr(coalesce(d.title, ''), :w{i}_{j}) > 0")
+            in_title.append(f"({' or '.join(found)})")
+        order = f"{' + '.join(in_title)} desc, f.rank" if in_title else "f.rank"
     params.update(limit=int(limit), offset=int(offset))
     return _all(conn, f"""select d.id, d.title, d.doc_number, d.issuer, d.doc_type, d.region,
         d.written_date, d.published_date, d.validity, d.body from documents d {join} where {where}

@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from operator import add
+from typing import Callable
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Punctuation indexed as tokens of its own, so 住房公积金贷款 does not match
@@ -109,11 +110,31 @@ def _phrase(word: str) -> str | None:
     return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
 
-def fts_query(query: str | None) -> str:
+# How a search's words are read: each word with the forms it may take in the
+# documents (as typed, in simplified script, its document number written as
+# the documents write it …).  The default reads each word as typed; the web
+# plugin passes one that converts and normalises as the documents were
+# (policykb/datasette_plugin.py, ``read_query``), since this layer may not
+# import ingest or extract.
+Reading = Callable[[str], "list[tuple[str, ...]]"]
+
+
+def as_typed(query: str) -> list[tuple[str, ...]]:
+    """Each whitespace-separated word of ``query`` in one form, as typed.
+
+    >>> as_typed(" 产教融合  公积金")
+    [('产教融合',), ('公积金',)]
+    """
+    return [(word,) for word in query.split()]
+
+
+def fts_query(query: str | None, reading: Reading | None = None) -> str:
     """A user's search as an FTS5 expression: each word a phrase of pairs.
 
     Quotes and operators in the input are taken literally, never as syntax, so
-    any input is a valid query.
+    any input is a valid query.  A word ``reading`` gives several forms
+    matches any of them (``("…" OR "…")``; the words are then joined with an
+    explicit AND, which FTS5 needs beside a bracket).
 
     >>> fts_query("住房公积金贷款")
     '"住房 房公 公积 积金 金贷 贷款"'
@@ -121,6 +142,17 @@ def fts_query(query: str | None) -> str:
     '"府"* "产教 教融 融合" "AHK"'
     >>> fts_query("职教，AHK合")
     '"职教 教 , AHK 合"*'
+    >>> fts_query("公積金 住房", lambda q: [("公積金", "公积金"), ("住房",)])
+    '("公積 積金" OR "公积 积金") AND "住房"'
     """
-    phrases = [p for p in map(_phrase, unicodedata.normalize("NFKC", query or "").split()) if p]
-    return " ".join(phrases) or '""'
+    words = (reading or as_typed)(unicodedata.normalize("NFKC", query or ""))
+    groups = []
+    for forms in words:
+        phrases = list(dict.fromkeys(p for p in (_phrase(unicodedata.normalize("NFKC", f)) for f in forms) if p))
+        if phrases:
+            groups.append(phrases)
+    if not groups:
+        return '""'
+    if all(len(g) == 1 for g in groups):
+        return " ".join(g[0] for g in groups)
+    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)

@@ -53,8 +53,8 @@ import numpy as np
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
-from datasette.utils import path_with_added_args, path_with_removed_args, sqlite_timelimit, tilde_decode, \
-    tilde_encode
+from datasette.utils import await_me_maybe, path_with_added_args, path_with_removed_args, sqlite_timelimit, \
+    tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
@@ -62,6 +62,8 @@ from markupsafe import Markup, escape
 from policykb.db import read
 from policykb.db.read import Search
 from policykb.db.store import SCHEMA_VERSION, stored_versions
+from policykb.extract.docnumber import find_doc_numbers
+from policykb.ingest.convert import to_simplified
 
 TEMPLATES = Path(__file__).parent / "templates"
 # datasette_metadata.json describes the base under this name; a base served
@@ -157,6 +159,59 @@ class Links:
         return self.row("documents", doc_id, anchor)
 
 
+# --- reading a search as the documents were made ------------------------------
+
+# A word's forms beyond these few are not tried (a query is a few words).
+MAX_FORMS = 4
+_NUMBER_YEAR = re.compile(r"〔(\d{4})〕")
+
+
+def normalise_numbers(query: str) -> str:
+    """``query`` with each document number written as the base writes them
+    (extract/docnumber.py: 〔〕, ASCII digits, no spaces inside).
+
+    >>> normalise_numbers("教职成厅函 [2023] 15号 产教融合")
+    '教职成厅函〔2023〕15号 产教融合'
+    """
+    for start, end, number in reversed(find_doc_numbers(query)):
+        query = query[:start] + number + query[end:]
+    return query
+
+
+@lru_cache(maxsize=1024)
+def _read_query(query: str) -> tuple[tuple[str, ...], ...]:
+    words = []
+    for word in normalise_numbers(query).split():
+        forms = [word, to_simplified(word)]
+        # Bodies write a number's year in 〔〕 (197 times in the bundled
+        # corpus) and sometimes in [] (5): a number is looked for in both.
+        forms += [_NUMBER_YEAR.sub(r"[\1]", form) for form in forms]
+        words.append(tuple(dict.fromkeys(forms))[:MAX_FORMS])
+    return tuple(words)
+
+
+def read_query(query: str) -> list[tuple[str, ...]]:
+    """A search's words, each with the forms it may take in the documents:
+    as typed, in simplified script (the base converted traditional pages with
+    OpenCC, ingest/convert.py; a simplified word OpenCC would change, 著 or
+    乾, is still found as typed), its document numbers normalised as the
+    documents' were, with their year in 〔〕 or [].
+
+    >>> read_query("公積金 教职成厅函[2023]15号")
+    [('公積金', '公积金'), ('教职成厅函〔2023〕15号', '教职成厅函[2023]15号')]
+    """
+    return list(_read_query(query))
+
+
+def simplified_query(query: str) -> str:
+    """The search as the documents read it (each word's simplified, normalised form).
+
+    >>> simplified_query("住房公積金  教职成厅函[2023]15号")
+    '住房公积金 教职成厅函〔2023〕15号'
+    """
+    return " ".join(to_simplified(word) for word in normalise_numbers(query).split())
+
+
 # --- hooks -----------------------------------------------------------------
 
 @hookimpl(trylast=True)
@@ -164,7 +219,7 @@ def prepare_connection(conn, database, datasette):
     # Only a base's connections: Datasette's escape_fts stays on other
     # databases, whose search indexes are not of character pairs.
     if database in bases(datasette):
-        read.prepare_connection(conn)
+        read.prepare_connection(conn, read_query)
 
 
 @hookimpl
@@ -207,6 +262,48 @@ def filters_from_request(request, database, datasette):
         _refuse_stale(datasette, database)
 
 
+# Datasette writes ?_search_<column>= as ``rowid in (select rowid from <fts>
+# where <column> match …)`` whatever the table's fts_pk (datasette/filters.py,
+# 0.65): documents.rowid is not the index's rowid (documents_fts holds
+# fts_rowid), so ?_search_title=公积金 listed documents without it.  This
+# wrapper puts the table's fts_pk in that clause, as Datasette does for ?_search=.
+_COLUMN_SEARCH = re.compile(r"^rowid in \(select rowid from (?P<fts>\S+) where (?P<column>\S+) match ")
+
+
+def fts_pk_clause(clause: str, fts_pk: str) -> str:
+    """Datasette's clause of a column search with the search index's key in place of rowid.
+
+    >>> fts_pk_clause('rowid in (select rowid from documents_fts where title match escape_fts(:search_0))',
+    ...               "fts_rowid")
+    '"fts_rowid" in (select rowid from documents_fts where title match escape_fts(:search_0))'
+    >>> fts_pk_clause("year = :p0", "fts_rowid")
+    'year = :p0'
+    """
+    if not isinstance(clause, str) or not _COLUMN_SEARCH.match(clause):
+        return clause
+    return '"{}"'.format(fts_pk.replace('"', '""')) + clause[len("rowid"):]
+
+
+@hookimpl(specname="filters_from_request", hookwrapper=True)
+def column_search_by_fts_pk(request, database, table, datasette):
+    outcome = yield
+    if not any(key.startswith("_search_") for key in request.args) or database not in bases(datasette):
+        return
+    fts_pk = (datasette.table_metadata(database, table) or {}).get("fts_pk")
+    if not fts_pk or fts_pk == "rowid":
+        return
+
+    def fixed(result):
+        async def inner():
+            arguments = await await_me_maybe(result)
+            if arguments is not None and getattr(arguments, "where_clauses", None):
+                arguments.where_clauses = [fts_pk_clause(c, fts_pk) for c in arguments.where_clauses]
+            return arguments
+        return inner
+
+    outcome.force_result([fixed(result) for result in outcome.get_result()])
+
+
 @hookimpl
 def register_facet_classes():
     return [DocumentFacets]
@@ -225,6 +322,7 @@ def prepare_jinja2_environment(env, datasette):
 def register_routes(datasette):
     return [
         (r"^/search$", search_view),
+        (r"^/search\.json$", search_json_view),
         (r"^/(?P<database>[^/]+)/documents/(?P<id>[^/.]+)/raw$", raw_text_view),
     ]
 
@@ -459,9 +557,14 @@ class _ToggleUrls:
 
 # --- small helpers ---------------------------------------------------------
 
-def search_url(q: str, **filters) -> str:
+def search_url(q: str, _path: str = "/search", **filters) -> str:
+    """A search's URL, empty values left out.
+
+    >>> search_url("产教融合", doc_type="通知", region=None, _path="/search.json")
+    '/search.json?q=%E4%BA%A7%E6%95%99%E8%9E%8D%E5%90%88&doc_type=%E9%80%9A%E7%9F%A5'
+    """
     args = {k: v for k, v in {"q": q, **filters}.items() if v not in (None, "")}
-    return "/search?" + urlencode(args)
+    return _path + ("?" + urlencode(args) if args else "")
 
 
 def http_url(url: str | None) -> str | None:
@@ -480,8 +583,8 @@ def snippet(body: str | None, query: str | None, width: int = 70) -> Markup:
     '…言。深化<mark>产教融合</mark>&lt;b&gt;，…'
     """
     body = body or ""
-    words = (query or "").split()
-    for word in words + [unicodedata.normalize("NFKC", w) for w in words]:
+    forms = [form for word in read_query(query or "") for form in word]
+    for word in forms + [unicodedata.normalize("NFKC", w) for w in forms]:
         at = body.find(word)
         if at >= 0:
             start, end = max(0, at - width), min(len(body), at + len(word) + width)
@@ -835,7 +938,8 @@ async def _facet_counts(datasette, database: str, search: Search = Search(), lim
         if column == "year":
             pairs = sorted(pairs, key=lambda pair: sqlite_order(pair[0]), reverse=True)
         rows = [{"value": value, "n": n} for value, n in pairs[:limit]]
-        facets.append({"column": column, "label": label, "values": rows, "more": len(pairs) > limit})
+        facets.append({"column": column, "label": label, "values": rows, "more": len(pairs) > limit,
+                       "more_url": Links(datasette, database).table("documents", _facet=column, _facet_size="max")})
     return facets
 
 
@@ -938,12 +1042,11 @@ def _home_vars(datasette, database: str):
 
 # --- search ranked by relevance --------------------------------------------
 
-async def search_view(datasette, request):
-    """``/search?q=产教融合&doc_type=通知``: documents containing every word, best first."""
+def _search_request(datasette, request) -> tuple[str, Search, int]:
+    """(base, search, page) of a request to /search (and its JSON and feeds)."""
     database = the_base(datasette)
     if database is None:
         raise NotFound("No policykb base is served")
-    links = Links(datasette, database)
     q = (request.args.get("q") or "").strip()
     if q:
         _refuse_stale(datasette, database)
@@ -952,17 +1055,26 @@ async def search_view(datasette, request):
         page = min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         page = 1
-    search = Search(q, filters)
+    return database, Search(q, filters, read_query), page
+
+
+async def _search_context(datasette, request) -> dict:
+    database, search, page = _search_request(datasette, request)
+    q, filters = search.q, search.filters
+    links = Links(datasette, database)
     rows = await _read(datasette, database, read.search_page, search, SEARCH_PAGE_SIZE + 1, (page - 1) * SEARCH_PAGE_SIZE)
     total = await _read(datasette, database, read.search_count, search)
     facets = await _facet_counts(datasette, database, search)
+    table_args = {**({"_search": q} if q else {}), **filters}
     for facet in facets:
+        facet["more_url"] = links.table("documents", **table_args, _facet=facet["column"], _facet_size="max")
         for value in facet["values"]:
             chosen = filters.get(facet["column"]) == str(value["value"])
             value["chosen"] = chosen
             value["href"] = search_url(q, **{**filters, facet["column"]: None if chosen else value["value"]})
-    html = await datasette.render_template("policykb_search.html", {
+    return {
         "q": q,
+        "read_as": simplified_query(q),
         "filters": filters,
         "results": rows[:SEARCH_PAGE_SIZE],
         "total": total,
@@ -970,9 +1082,51 @@ async def search_view(datasette, request):
         "next_url": search_url(q, **filters, page=page + 1) if len(rows) > SEARCH_PAGE_SIZE else None,
         "prev_url": search_url(q, **filters, page=page - 1) if page > 1 else None,
         "facets": facets,
-        "table_search_url": links.table("documents", **({"_search": q} if q else {}), **filters),
+        "table_search_url": links.table("documents", **table_args),
+        "json_url": search_url(q, **filters, **({"page": page} if page > 1 else {}), _path="/search.json"),
         "kb_links": links,
         "table_url": links.table,
         "doc_url": links.document,
-    }, request=request, view_name="policykb_search")
+    }
+
+
+async def search_view(datasette, request):
+    """``/search?q=产教融合&doc_type=通知``: documents containing every word, best first
+    (``?_format=json``: as /search.json)."""
+    if request.args.get("_format") == "json":
+        return await search_json_view(datasette, request)
+    context = await _search_context(datasette, request)
+    html = await datasette.render_template("policykb_search.html", context, request=request,
+                                           view_name="policykb_search")
     return Response.html(html)
+
+
+async def search_json_view(datasette, request):
+    """``/search.json?q=产教融合``: the search page's results, total and facets as JSON.
+
+    Each result: the document's fields, its page (``url``, absolute) and a
+    plain-text ``snippet`` around the first word found; ``next_url`` is the
+    next page's JSON, or null.
+    """
+    context = await _search_context(datasette, request)
+
+    def absolute(path):
+        return datasette.absolute_url(request, path) if path else None
+
+    results = [{**{k: v for k, v in r.items() if k != "body"},
+                "url": absolute(context["doc_url"](r["id"])),
+                "snippet": str(snippet(r["body"], context["q"]).striptags())} for r in context["results"]]
+    return Response(json.dumps({
+        "q": context["q"],
+        "read_as": context["read_as"],
+        "filters": context["filters"],
+        "total": context["total"],
+        "page": context["page"],
+        "page_size": SEARCH_PAGE_SIZE,
+        "results": results,
+        "facets": {f["column"]: [{"value": v["value"], "count": v["n"], "selected": v["chosen"]}
+                                 for v in f["values"]] for f in context["facets"]},
+        "next_url": absolute(context["next_url"] and context["next_url"].replace("/search?", "/search.json?", 1)),
+        "prev_url": absolute(context["prev_url"] and context["prev_url"].replace("/search?", "/search.json?", 1)),
+    }, ensure_ascii=False, default=str), content_type="application/json; charset=utf-8",
+        headers={"Access-Control-Allow-Origin": "*"} if datasette.cors else None)

@@ -11,6 +11,7 @@ import re
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from datasette.app import Datasette
@@ -104,6 +105,71 @@ async def test_search_for_nothing_found_says_so(ds):
 async def test_odd_searches_answer_a_page_not_an_error(ds, url):
     response = await ds.client.get(url)
     assert response.status_code == 200, response.text
+
+
+async def test_a_traditional_script_search_finds_what_the_simplified_one_finds(ds):
+    simplified = (await ds.client.get("/search.json?q=公积金")).json()
+    traditional = (await ds.client.get("/search.json?q=公積金")).json()
+    assert simplified["total"] > 10
+    assert traditional["total"] == simplified["total"] and traditional["read_as"] == "公积金"
+    assert [r["id"] for r in traditional["results"]] == [r["id"] for r in simplified["results"]]
+    html = (await ds.client.get("/search?q=公積金")).text
+    assert "<mark>公积金</mark>" in html and 'class="read-as">公积金<' in html
+    table = (await ds.client.get("/policies/documents.json?_search=公積金&_shape=objects&_col=id&_size=max")).json()
+    assert len(table["rows"]) == simplified["total"]
+
+
+@pytest.mark.parametrize("typed", ["教职成厅函[2023]15号", "教职成厅函［2023］15号", "教职成厅函 (2023) 15 号",
+                                   "教职成厅函〔2023〕15号"])
+async def test_a_document_number_is_found_however_its_brackets_are_typed(ds, corpus_db, typed):
+    expected = {i for (i,) in query(corpus_db, "select id from documents where body like '%教职成厅函〔2023〕15号%'")}
+    assert expected
+    found = (await ds.client.get("/search.json", params={"q": typed})).json()
+    assert {r["id"] for r in found["results"]} == expected
+    assert found["read_as"] == "教职成厅函〔2023〕15号"
+
+
+async def test_search_json_has_the_pages_results_total_and_facets(ds, corpus_db):
+    response = await ds.client.get("/search.json?q=产教融合&doc_type=通知")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    data = response.json()
+    (n,) = query(corpus_db, "select count(*) from documents where doc_type = '通知' and body like '%产教融合%'")[0]
+    assert data["total"] == n == len(data["results"])
+    first = data["results"][0]
+    assert first["url"].endswith(f"/policies/documents/{first['id']}") and "产教融合" in first["snippet"]
+    assert "body" not in first and "<mark>" not in first["snippet"]
+    assert data["facets"]["doc_type"] == [{"value": "通知", "count": n, "selected": True}]
+    same = (await ds.client.get("/search?q=产教融合&doc_type=通知&_format=json")).json()
+    assert same == data
+    html = (await ds.client.get("/search?q=产教融合&doc_type=通知")).text
+    assert 'class="json" href="/search.json?q=' in html
+
+
+async def test_search_json_pages(ds, corpus_db):
+    data = (await ds.client.get("/search.json?q=政府")).json()
+    assert data["total"] > 30 and len(data["results"]) == 30 and data["next_url"]
+    next_url = urlsplit(data["next_url"])
+    following = (await ds.client.get(f"{next_url.path}?{next_url.query}")).json()
+    assert following["page"] == 2 and not {r["id"] for r in following["results"]} & {r["id"] for r in data["results"]}
+
+
+async def test_more_links_beside_the_facets_keep_the_search(ds):
+    html = (await ds.client.get("/search?q=公积金&doc_type=通知")).text
+    more = [m.replace("&amp;", "&") for m in re.findall(r'class="more" href="([^"]+)"', html)]
+    assert more, "a facet of 公积金 has more values than are shown"
+    for url in more:
+        assert "_search=%E5%85%AC%E7%A7%AF%E9%87%91" in url and "doc_type=%E9%80%9A%E7%9F%A5" in url
+        response = await ds.client.get(url)
+        assert response.status_code == 200 and 'class="result"' in response.text
+
+
+async def test_a_column_search_matches_that_column_of_the_documents(ds, corpus_db):
+    data = (await ds.client.get("/policies/documents.json?_search_title=公积金&_shape=objects&_col=title&_size=max")).json()
+    (n,) = query(corpus_db, "select count(*) from documents where title like '%公积金%'")[0]
+    assert n and len(data["rows"]) == n
+    assert all("公积金" in row["title"] for row in data["rows"])
+    traditional = (await ds.client.get("/policies/documents.json?_search_title=公積金&_shape=objects&_col=id&_size=max"))
+    assert len(traditional.json()["rows"]) == n
 
 
 async def test_documents_table_lists_documents_not_raw_columns(ds):
