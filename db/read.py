@@ -216,6 +216,30 @@ def search_rowids(conn: sqlite3.Connection, search: Search) -> str | None:
                         params).fetchone()[0]
 
 
+def newest_documents(conn: sqlite3.Connection, search: Search, limit: int) -> list[dict]:
+    """The documents ``search`` finds, newest first (fts_rowid: publication
+    order, undated first), at most ``limit``: an Atom feed's entries."""
+    join, where, params = search.where()
+    params["limit"] = int(limit)
+    return _all(conn, f"""select d.id, d.title, d.doc_number, d.issuer, d.doc_type, d.region,
+        d.written_date, d.published_date, d.validity, d.body,
+        (select max(s.fetched_at) from sources s where s.document_id = d.id) as fetched_at
+        from documents d {join} where {where} order by d.fts_rowid desc limit :limit""", params)
+
+
+def search_deadlines(conn: sqlite3.Connection, search: Search, limit: int) -> list[dict]:
+    """The dated deadlines (once with a date, annual with a month and day) of
+    the documents ``search`` finds, at most ``limit``, by date: a calendar's events."""
+    join, where, params = search.where()
+    params["limit"] = int(limit)
+    return _all(conn, f"""select dl.id, dl.document_id, dl.recurrence, dl.date, dl.month_day, dl.from_year,
+        dl.action, dl.sentence, dl.confidence, d.title, d.doc_number, d.issuer, d.year
+        from deadlines dl join documents d on d.id = dl.document_id {join}
+        where ({where}) and ((dl.recurrence = 'once' and dl.date is not null)
+                             or (dl.recurrence = 'annual' and dl.month_day is not null))
+        order by coalesce(dl.date, dl.month_day), dl.id limit :limit""", params)
+
+
 # --- the home page -----------------------------------------------------------------
 
 def home_counts(conn: sqlite3.Connection) -> dict:

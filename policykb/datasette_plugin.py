@@ -59,6 +59,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
+from policykb import feeds
 from policykb.db import read
 from policykb.db.read import Search
 from policykb.db.store import SCHEMA_VERSION, stored_versions
@@ -323,6 +324,8 @@ def register_routes(datasette):
     return [
         (r"^/search$", search_view),
         (r"^/search\.json$", search_json_view),
+        (r"^/search\.atom$", atom_view),
+        (r"^/search\.ics$", calendar_view),
         (r"^/(?P<database>[^/]+)/documents/(?P<id>[^/.]+)/raw$", raw_text_view),
     ]
 
@@ -1033,6 +1036,8 @@ def _home_vars(datasette, database: str):
             "kb_timeline": _timeline(once),
             "kb_months": months,
             "kb_queries": [{"name": k, **v} for k, v in queries.items()],
+            "atom_url": feeds.feed_url(Search(), "atom"),
+            "ics_url": feeds.feed_url(Search(), "ics"),
             "kb_links": links,
             "table_url": links.table,
             "number": _number,
@@ -1084,6 +1089,8 @@ async def _search_context(datasette, request) -> dict:
         "facets": facets,
         "table_search_url": links.table("documents", **table_args),
         "json_url": search_url(q, **filters, **({"page": page} if page > 1 else {}), _path="/search.json"),
+        "atom_url": feeds.feed_url(search, "atom"),
+        "ics_url": feeds.feed_url(search, "ics"),
         "kb_links": links,
         "table_url": links.table,
         "doc_url": links.document,
@@ -1130,3 +1137,32 @@ async def search_json_view(datasette, request):
         "prev_url": absolute(context["prev_url"] and context["prev_url"].replace("/search?", "/search.json?", 1)),
     }, ensure_ascii=False, default=str), content_type="application/json; charset=utf-8",
         headers={"Access-Control-Allow-Origin": "*"} if datasette.cors else None)
+
+
+# --- subscriptions: a search's new documents and deadlines (policykb/feeds.py) ---
+
+async def atom_view(datasette, request):
+    """``/search.atom?q=…``: the newest documents a search finds, as Atom."""
+    database, search, _ = _search_request(datasette, request)
+    links = Links(datasette, database)
+    documents = await _read(datasette, database, read.newest_documents, search, feeds.FEED_SIZE)
+    body = feeds.atom(documents, feed_url=datasette.absolute_url(request, feeds.feed_url(search, "atom")),
+                      page_url=datasette.absolute_url(request, search_url(search.q, **search.filters)),
+                      title=f"policykb: new documents, {feeds.describe(search)}",
+                      built=feeds.base_time(datasette.get_database(database).path),
+                      document_url=lambda doc_id: datasette.absolute_url(request, links.document(doc_id)),
+                      snippet=lambda body: str(snippet(body, search.q).striptags()))
+    return Response(body, content_type=feeds.FEED_TYPES["atom"])
+
+
+async def calendar_view(datasette, request):
+    """``/search.ics?q=…``: the deadlines of the documents a search finds, as iCalendar."""
+    database, search, _ = _search_request(datasette, request)
+    links = Links(datasette, database)
+    deadlines = await _read(datasette, database, read.search_deadlines, search, feeds.CALENDAR_SIZE)
+    text = feeds.calendar(deadlines, name=f"policykb deadlines: {feeds.describe(search)}",
+                          built=feeds.base_time(datasette.get_database(database).path),
+                          deadline_url=lambda d: datasette.absolute_url(
+                              request, links.document(d["document_id"], f"deadlines-{d['id']}")))
+    return Response(text, content_type=feeds.FEED_TYPES["ics"],
+                    headers={"Content-Disposition": 'inline; filename="policykb-deadlines.ics"'})
