@@ -719,15 +719,45 @@ def marked_blocks(body: str, marks: list[Mark]) -> list[Block]:
 
 
 def _cell_run(cells: list[Markup]) -> list[Block]:
-    """A table written one cell a line: as many columns as header cells before the cell "1".
+    """A table written one cell a line (the page reader writes a cell holding
+    paragraphs so): its header is the cells before the cell "1", and each row
+    starts at the next serial number (2, 3 …), so a row whose merged cells
+    the page left out (rowspan) is a shorter row, not a shifted table.
 
-    When the cells do not divide into rows of that width the table cannot be
-    rebuilt, and the cells stay paragraphs.
+    Without a header of two cells or more, or serial numbers after it, the
+    cells stay paragraphs.
+
+    >>> rows = _cell_run([Markup(c) for c in ["序号", "任务", "单位", "1", "甲", "市教育局", "2", "市人社局", "", "3",
+    ...                                       "丙", "市财政局"]])[0].rows
+    >>> [[str(c) for c in row] for row in rows]
+    [['序号', '任务', '单位'], ['1', '甲', '市教育局'], ['2', '', '市人社局'], ['3', '丙', '市财政局']]
+    >>> [b.table for b in _cell_run([Markup("甲"), Markup("乙")])]
+    [False, False]
     """
     width = next((i for i, c in enumerate(cells) if c == "1"), 0)
-    if width >= 2 and len(cells) % width == 0:
-        return [Block([cells[i:i + width] for i in range(0, len(cells), width)], True)]
-    return [Block([[c]], False) for c in cells if c]
+    if width < 2:
+        return [Block([[c]], False) for c in cells if c]
+    rows, serial = [cells[:width]], 1
+    for cell in cells[width:]:
+        if cell == str(serial) and (serial == 1 or len(rows[-1]) >= 2):
+            rows.append([cell])
+            serial += 1
+        else:
+            rows[-1].append(cell)
+    if serial < 3 or any(len(row) > width for row in rows[1:]):
+        # Not one serial number a row: the cells are not this table's.
+        if len(cells) % width == 0:
+            return [Block([cells[i:i + width] for i in range(0, len(cells), width)], True)]
+        return [Block([[c]], False) for c in cells if c]
+    # A shorter row lacks the cells merged from the row above (rowspan), and
+    # those are the columns after the serial number (a task spanning its
+    # measures): the cells it has go to the right, under the columns they
+    # belong to.  The page ends such a row with empty cells: dropped first.
+    for i, row in enumerate(rows[1:], 1):
+        while len(row) > 1 and row[-1] == "":
+            row.pop()
+        rows[i] = row[:1] + [Markup("")] * (width - len(row)) + row[1:]
+    return [Block(rows, True)]
 
 
 def _number(value) -> str:

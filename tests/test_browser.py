@@ -1,5 +1,7 @@
 """End to end in headless Chromium: home page → search 产教融合 → first document → a "cites" link;
-a marked fact → its row → back to its place in the text.
+a marked fact → its row → back to its place in the text; a search in traditional script and one by a
+number with half-width brackets; a document with a table at 1280 and 390 px, and no text off the right
+edge of a 390 px phone; a search's Atom feed and calendar, parsed.
 
 Runs the real server (``policykb serve``) on a free loopback port against the
 bundled corpus under another name than ``policies`` (``other-name.db``: any
@@ -157,3 +159,91 @@ def test_a_marked_fact_opens_its_row_which_leads_back_to_its_place_in_the_text(s
     shot(page, "6-fact-in-text")
 
     assert not errors, errors
+
+
+# Text past the right edge of the screen, not inside a box that scrolls sideways (a wide table).
+OFF_SCREEN = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const range = document.createRange(); range.selectNodeContents(node);
+    const box = range.getBoundingClientRect();
+    if (!box.width || box.right <= width + 1) continue;
+    let scroller = node.parentElement;
+    while (scroller && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+    if (scroller && scroller.getBoundingClientRect().right <= width + 1) continue;
+    found.push(node.parentElement.tagName + ' ' + node.textContent.trim().slice(0, 40));
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, found: found.slice(0, 10)};
+}"""
+
+
+def table_document(corpus_db) -> str:
+    """The document whose page shows the longest table written one cell a line."""
+    import sqlite3
+
+    conn = sqlite3.connect(corpus_db)
+    try:
+        return conn.execute("""select id from documents where body like '%序号 |' || char(10) || '%'
+            order by length(body) - length(replace(body, ' |', '')) desc limit 1""").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_search_in_traditional_script_and_by_a_number_with_half_width_brackets(server, page):
+    page.goto(server + "/")
+    page.fill('form.searchbox input[name="q"]', "公積金")
+    page.press('form.searchbox input[name="q"]', "Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator(".read-as").inner_text() == "公积金"
+    assert page.locator(".results .result").count() > 10
+    assert page.locator(".results mark").first.inner_text() == "公积金"
+    shot(page, "7-search-traditional")
+
+    page.fill('form.searchbox input[name="q"]', "教职成厅函[2023]15号")
+    page.press('form.searchbox input[name="q"]', "Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator(".results .result").count() >= 1
+    assert "教职成厅函〔2023〕15号" in page.locator(".results").inner_text()
+    shot(page, "8-search-number")
+
+
+def test_a_document_with_a_table_at_1280_and_390_px(server, page, corpus_db):
+    doc_id = table_document(corpus_db)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server}/{BASE}/documents/{doc_id}")
+    table = page.locator(".body .bodytable table").first
+    assert table.locator("tr").count() > 10, "the page's table is shown as a table"
+    assert table.locator("tr").first.locator("td").count() >= 3
+    shot(page, "9-table-1280")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in [f"/{BASE}/documents/{doc_id}", "/", "/search?q=公积金", f"/{BASE}/documents?_search=公积金",
+                     f"/{BASE}/targets/1"]:
+            page.goto(server + path)
+            result = page.evaluate(OFF_SCREEN)
+            assert not result["found"] and result["scrollWidth"] <= result["width"], (path, result)
+            if path.endswith(doc_id):
+                shot(page, "10-table-390")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_subscribe_to_a_searchs_feed_and_calendar(server, page):
+    import xml.etree.ElementTree as ET
+
+    from ics import Calendar
+
+    page.goto(server + "/search?q=公积金")
+    atom_url = page.locator("a.feed-atom").get_attribute("href")
+    ics_url = page.locator("a.feed-ics").get_attribute("href")
+    with urllib.request.urlopen(server + atom_url, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("application/atom+xml")
+        feed = ET.fromstring(response.read())
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert entries and all(f"/{BASE}/documents/" in e.find("{http://www.w3.org/2005/Atom}link").get("href")
+                           for e in entries)
+    with urllib.request.urlopen(server + ics_url, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        calendar = Calendar(response.read().decode("utf-8"))
+    assert calendar.events and all(event.all_day for event in calendar.events)
