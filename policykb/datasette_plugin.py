@@ -60,6 +60,7 @@ from jinja2 import FileSystemLoader
 from markupsafe import Markup, escape
 
 from policykb import feeds
+from policykb.live import file_stamp as _file_stamp, make_live
 from policykb.db import read
 from policykb.db.read import Search
 from policykb.db.store import SCHEMA_VERSION, stored_versions
@@ -84,12 +85,6 @@ EDITS_SHOWN = 100
 
 
 # --- which databases are policykb bases ----------------------------------------
-
-def _file_stamp(path: str) -> tuple[int, int, int]:
-    """Inode, modification time and size: what changes when a base is rebuilt."""
-    info = os.stat(path)
-    return info.st_ino, info.st_mtime_ns, info.st_size
-
 
 @lru_cache(maxsize=64)
 def _is_base(path: str, stamp: tuple) -> bool:
@@ -214,6 +209,12 @@ def simplified_query(query: str) -> str:
 
 
 # --- hooks -----------------------------------------------------------------
+
+@hookimpl
+def startup(datasette):
+    """Serve each database file as it is now, also after a build renames a new one over it (policykb/live.py)."""
+    make_live(datasette)
+
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):

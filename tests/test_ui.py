@@ -504,3 +504,38 @@ async def test_raw_text_of_a_hostile_page_is_never_html(hostile):
     response = await hostile.client.get("/policies/documents/abcdef123456/raw")
     assert response.headers["content-type"].startswith("text/plain")
     assert response.headers.get("x-content-type-options") == "nosniff"
+
+
+# --- a rebuild while serving ------------------------------------------------
+
+async def test_a_running_server_serves_the_base_a_build_renames_over_it(seeds_db, corpus_db, tmp_path):
+    """As policykb build does: the new base written beside the served one, then renamed over it."""
+    import os
+
+    served = tmp_path / "policies.db"
+    shutil.copyfile(seeds_db, served)
+    ds = Datasette([], immutables=[str(served)], metadata=METADATA)
+    (before,) = query(seeds_db, "select count(*) from documents")[0]
+    (after,) = query(corpus_db, "select count(*) from documents")[0]
+    (new_id,) = query(corpus_db, "select id from documents where id not in ({})".format(
+        ",".join(f"'{i}'" for (i,) in query(seeds_db, "select id from documents"))) + " limit 1")[0]
+    assert before != after
+    assert f"{before} Chinese government policy notices" in (await ds.client.get("/")).text
+    assert (await ds.client.get(f"/policies/documents/{new_id}")).status_code == 404
+    table = (await ds.client.get("/policies/documents.json?_size=1")).json()
+    assert table["filtered_table_rows_count"] == before
+    for _ in range(4):  # every thread's connection, not only the next one
+        await ds.client.get("/search.json?q=公积金")
+
+    shutil.copyfile(corpus_db, tmp_path / "policies.db.new")
+    os.replace(tmp_path / "policies.db.new", served)
+
+    assert f"{after} Chinese government policy notices" in (await ds.client.get("/")).text
+    assert (await ds.client.get(f"/policies/documents/{new_id}")).status_code == 200
+    for _ in range(4):
+        table = (await ds.client.get("/policies/documents.json?_size=1")).json()
+        assert table["filtered_table_rows_count"] == after
+    (n,) = query(corpus_db, "select count(*) from documents where body like '%公积金%' or title like '%公积金%'")[0]
+    assert (await ds.client.get("/search.json?q=公积金")).json()["total"] == n
+    database = (await ds.client.get("/policies.json")).json()
+    assert {t["name"]: t["count"] for t in database["tables"]}["documents"] == after
