@@ -21,6 +21,7 @@ is linear in the length of the text whatever it contains (see
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # Characters that may sit inside a number without being part of it.
@@ -263,6 +264,9 @@ _DATE_TAIL = re.compile(r"^\s*" + _LINE_DATE)
 # The own number sits in the first lines: after the title and a 发布时间 line,
 # before the salutation.  Eight lines covered every development page.
 OWN_NUMBER_LINES = 8
+# The longest line an own number stands on (with a date, a 签发人, an
+# 索引号 beside it); a longer line is text that cites numbers.
+OWN_NUMBER_LINE_MAX = 300
 
 
 # Page furniture that can survive cleaning above the salutation and ends in a
@@ -284,10 +288,15 @@ def leading_doc_number(body: str, max_lines: int = OWN_NUMBER_LINES) -> tuple[in
         return None
     head_end = _head_end(body, max_lines)
     head = body[:head_end]
+    # Line bounds from one pass: looked up per number, a 200,000-character
+    # line of numbers (tests/test_hostile.py) was quadratic.
+    breaks = [i for i, ch in enumerate(head) if ch == "\n"]
     for start, end, number in find_doc_numbers(head):
-        line_start = head.rfind("\n", 0, start) + 1
-        line_end = head.find("\n", end)
-        line_end = len(head) if line_end < 0 else line_end
+        k = bisect.bisect_left(breaks, start)
+        line_start = breaks[k - 1] + 1 if k else 0
+        line_end = breaks[k] if k < len(breaks) else len(head)
+        if line_end - line_start > OWN_NUMBER_LINE_MAX:
+            continue  # the own number stands on a short line of its own
         if _own_number_in_line(head[line_start:start], head[end:line_end]):
             return (start, end, number)
     return None
