@@ -275,6 +275,66 @@ def source_counts(path: Path) -> tuple[int, int]:
         conn.close()
 
 
+def _read_only(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to the file at ``path``, whatever characters its name holds."""
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def not_a_base(path: Path | str) -> str | None:
+    """Why the file at ``path`` is not a policykb base, or None when it is one
+    or holds nothing to lose (missing or empty): what a build may overwrite.
+
+    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("my notes"); not_a_base(f)
+    'not a SQLite database'
+    """
+    path = Path(path)
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return None
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return "not a SQLite database"
+    except OSError as e:
+        return f"cannot be read: {e.strerror}"
+    try:
+        conn = _read_only(path)
+        try:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        return f"a SQLite database that cannot be read: {e}"
+    # Tables every policykb base has had since builds were incremental.
+    missing = [t for t in ("sources", "documents", "build_cache") if t not in names]
+    if missing:
+        return f"a SQLite database without the {', '.join(missing)} table{'s' if len(missing) > 1 else ''}"
+    return None
+
+
+def write_source_files(db: sqlite_utils.Database, files: Iterable[tuple[str, str | None]]) -> None:
+    """Record where each source's file is (``build_files``: path → file,
+    relative to the base's folder), so the next build knows which sources
+    the paths it is given hold."""
+    db.execute("CREATE TABLE IF NOT EXISTS build_files (path TEXT PRIMARY KEY, file TEXT)")
+    db.conn.executemany("INSERT INTO build_files (path, file) VALUES (?, ?)", files)
+
+
+def source_files(path: Path | str) -> dict[str, str | None]:
+    """path → file of every source of the base at ``path``, in the order they
+    were written ({} for a base that does not record them)."""
+    if not Path(path).exists():
+        return {}
+    try:
+        conn = _read_only(path)
+        try:
+            return dict(conn.execute("SELECT path, file FROM build_files ORDER BY rowid"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return {}
+
+
 # --- streaming a build -------------------------------------------------------
 
 # Staging tables (in the attached scratch database ``stage``): what each

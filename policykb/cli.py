@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from policykb.build import BuildError, build as build_database
+from policykb.build import BuildError, build as build_database, shown_path
 from policykb.process import process_source
 from policykb.workers import PoolError
 
@@ -34,17 +34,24 @@ def cli():
               help="Database file to create or bring up to date.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any file fails.")
 @click.option("--workers", type=int, default=None, help="Processes to use (default: one per core).")
-def build(paths, db_path, strict, workers):
-    """Ingest files and folders (default: the bundled corpus) into a database."""
+@click.option("--force", is_flag=True,
+              help="Overwrite FILE even if it is not a policykb base; a base then holds only PATHS.")
+def build(paths, db_path, strict, workers, force):
+    """Ingest files and folders (default: the bundled corpus) into a database.
+
+    An existing base is brought up to date for PATHS only: new and changed
+    files are processed, files gone from PATHS removed, sources under other
+    paths kept."""
     paths = list(paths) or [DEFAULT_CORPUS]
     try:
-        summary = build_database(paths, db_path, workers=workers, log=lambda m: click.echo(m, err=True))
+        summary = build_database(paths, db_path, workers=workers, log=lambda m: click.echo(m, err=True),
+                                 force=force)
     except (BuildError, PoolError) as e:
         # A worker pool that cannot start (no memory, a broken install) is a
         # one-line error like any other, never a traceback.
         raise click.ClickException(str(e))
-    tail = " (unchanged)" if summary.unchanged else f", {summary.documents} documents"
-    click.echo(f"{summary.line()}{tail} in {summary.seconds:.2f} s → {db_path}")
+    tail = " (unchanged)" if summary.unchanged else f" ({summary.changes()}), {summary.documents} documents"
+    click.echo(f"{summary.line()}{tail} in {summary.seconds:.2f} s → {shown_path(str(db_path))}")
     if summary.failed:
         click.echo("failures: select path, status from sources where status != 'ok'", err=True)
     if strict and summary.failed:

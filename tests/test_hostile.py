@@ -16,6 +16,7 @@ the reason; when the fix lands the test passes and the mark must go.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 import policykb.build as build_module
+import policykb.process as process_module
 from policykb.build import build
 from policykb.cli import cli
 from policykb.records import ExtractContext, Page, PageLine
@@ -107,6 +109,7 @@ def test_a_50_mb_single_line_file_is_bounded_by_the_time_budget(tmp_path, monkey
     # A budget of a few seconds stands in for the real 60 s: the file either
     # loads or is recorded as over budget, and the build goes on.
     monkeypatch.setattr(build_module, "FILE_TIME_BUDGET", 5)
+    monkeypatch.setattr(process_module, "MAX_FILE_BYTES", 64_000_000)  # under the size cap, to reach the budget
     line = "各区住房公积金管理部要按照国办发〔2024〕3号文件要求，到2025年全市达到100万人，于2024年12月31日前报送。"
     big = (line * (50_000_000 // len(line.encode()) + 1)).encode()
     assert len(big) >= 50_000_000 and b"\n" not in big
@@ -144,23 +147,23 @@ def test_paths_with_odd_characters_load(tmp_path):
 def test_a_file_that_vanishes_or_turns_unreadable_during_the_build_is_recorded(tmp_path, monkeypatch):
     corpus = make_corpus(tmp_path / "corpus", {"vanishes.txt": GOOD.encode(), "locked.txt": GOOD.encode()})
     (corpus / "dangling.html").symlink_to(corpus / "no-such-target.html")
-    real_iter = build_module.iter_sources
+    real_iter = build_module.iter_entries
 
-    def listing_then_gone(paths):
-        for path, rel in real_iter(paths):
-            if path.name == "vanishes.txt":
-                path.unlink()  # listed, then deleted before it is read
-            yield path, rel
+    def listing_then_gone(paths, base_dir):
+        for entry in real_iter(paths, base_dir):
+            if entry.path.name == "vanishes.txt":
+                entry.path.unlink()  # listed, then deleted before it is read
+            yield entry
 
-    real_read = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(self):
-        if self.name == "locked.txt":  # chmod 000 does not stop root: fake the EACCES
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+    def locked_open(path, *args, **kwargs):
+        if os.path.basename(path) == "locked.txt":  # chmod 000 does not stop root: fake the EACCES
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(build_module, "iter_sources", listing_then_gone)
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(build_module, "iter_entries", listing_then_gone)
+    monkeypatch.setattr(os, "open", locked_open)
     build([corpus], tmp_path / "p.db", workers=1)
     status = statuses(tmp_path / "p.db")
     assert status["good.txt"] == status["good_gbk.html"] == "ok"
