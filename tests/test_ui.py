@@ -322,6 +322,8 @@ EXAMPLES = {
     "responsibilities_of_agency": {"agency": "教育局"},
     "duties_of_agency": {"agency": "教育部"},
     "documents_citing_number": {"doc_number": "教职成厅函〔2023〕15号"},
+    "periods_in_force_on": {"day": "2024-06-01"},
+    "documents_by_validity": {},
 }
 
 
