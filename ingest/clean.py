@@ -5,15 +5,20 @@ keeps them all traceable to raw-text positions.  The order matters:
 
 1. zones: lines the page zoner found to be site chrome, metadata or spam go
    first, so no later stage wastes time on them;
-2. zero-width characters;
-3. mojibake: repaired while the pinyin glosses that help recover lost
-   characters are still there;
-4. markup: HTML residue in text scrapes (``</p>``) and entities (after
+2. mojibake of text decoded in the wrong code page (UTF-8 read as GBK,
+   Big5 or Windows-1252: ``ingest/recode.py``), before anything else reads
+   the characters (the byte AD of 计 in UTF-8 read as Latin-1 is a soft
+   hyphen);
+3. zero-width characters;
+4. mojibake of GBK read one byte out of step (``ingest/mojibake.py``),
+   repaired while the pinyin glosses that help recover lost characters are
+   still there;
+5. markup: HTML residue in text scrapes (``</p>``) and entities (after
    mojibake, which can swallow a tag's ``<``), then pinyin glosses;
-5. traditional → simplified (OpenCC), only for traditional documents;
-6. spam phrases dropped inside sentences;
-7. spun words reversed, only in a document detected as spun;
-8. whitespace: indentation and blank lines.
+6. traditional → simplified (OpenCC), only for traditional documents;
+7. spam phrases dropped inside sentences;
+8. spun words reversed, only in a document detected as spun;
+9. whitespace: indentation and blank lines.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from policykb.ingest.despin import despin
 from policykb.ingest.edits import EditLog, Proposal, apply_proposals
 from policykb.ingest.mojibake import find_mojibake_repairs
 from policykb.ingest.pinyin import find_glosses
+from policykb.ingest.recode import find_recode_repairs
 from policykb.ingest.spam import find_spam
 from policykb.records import Edit, Page
 
@@ -111,6 +117,17 @@ def _disjoint(proposals: list[Proposal]) -> list[Proposal]:
     return out
 
 
+def _apply_repairs(log: EditLog, repairs, notes: bool = False) -> int:
+    """Apply mojibake repairs, one edit each (noting what damage each undid,
+    with ``notes``); returns the characters left unrecovered (〓)."""
+    for r in reversed(repairs):
+        note = r.note if notes else None
+        if not r.recovered:
+            note = "unrecovered" + (f"; {note}" if note else "")
+        log.apply([(r.start, r.end, r.replacement)], "mojibake", note)
+    return sum(r.replacement.count("〓") for r in repairs if not r.recovered)
+
+
 def clean_meta_value(value: str) -> str:
     """A metadata value as a field: glosses out, simplified, trimmed."""
     value = apply_proposals(value, find_glosses(value))
@@ -129,13 +146,12 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     raw = "\n".join(line.text for line in page.lines)
     log = EditLog(raw)
     log.delete_raw((start, end, kind) for start, end, _, kind in zone_deletions(page))
-    log.apply(find_invisible(log.text), "invisible")
     unrecovered = 0
     if options.repair_mojibake:
-        repairs = find_mojibake_repairs(log.text)
-        for r in reversed(repairs):
-            log.apply([(r.start, r.end, r.replacement)], "mojibake", None if r.recovered else "unrecovered")
-        unrecovered = sum(r.replacement.count("〓") for r in repairs if not r.recovered)
+        unrecovered += _apply_repairs(log, find_recode_repairs(log.text), notes=True)
+    log.apply(find_invisible(log.text), "invisible")
+    if options.repair_mojibake:
+        unrecovered += _apply_repairs(log, find_mojibake_repairs(log.text))
     # After mojibake: a misaligned GBK byte can swallow the "<" of a tag.
     log.apply(find_markup(log.text), "markup")
     log.apply(find_glosses(log.text), "pinyin")

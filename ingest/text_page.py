@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Sequence
 
 from policykb.ingest.edits import code_points
+from policykb.ingest.recode import repair_lines
 from policykb.records import Page, PageLine
 
 DATA = Path(__file__).parent / "data"
@@ -281,13 +282,17 @@ def prepare(
     Metadata values are read from the soft form (glosses removed, simplified)
     for text scrapes, and as written (``raw_values``) for HTML.
     """
-    softs = simplify([GLOSS_RE.sub("", r) for r in raws])
+    # Lines are judged as they read once text decoded in the wrong code page
+    # is repaired (the cleaner repairs it again, as an edit): damage alone
+    # must not make a line look like chrome.
+    readable = repair_lines(raws)
+    softs = simplify([GLOSS_RE.sub("", r) for r in readable])
     lines = []
     for i, (raw, soft, key) in enumerate(zip(raws, softs, make_keys(softs))):
         hint = hints[i] if hints else None
         if key[:1] in "#<" and key:
             key = _markup_key(key)
-        lines.append(Line(raw, soft, key, hint, raw if raw_values else soft))
+        lines.append(Line(raw, soft, key, hint, readable[i] if raw_values else soft))
     return lines
 
 
