@@ -92,9 +92,15 @@ class BuildSummary:
         return f"{self.sources} sources: {self.ok} ok, {self.failed} failed"
 
     def changes(self) -> str:
-        """``3 added, 1 changed, 0 removed; 60 under other paths kept``."""
+        """``3 added, 1 changed, 0 removed; 60 under other paths kept``, and how
+        many files were processed when that is not the added and changed ones
+        (the pipeline changed: ``; 225 processed``)."""
         text = f"{self.added} added, {self.changed} changed, {self.removed} removed"
-        return text + (f"; {self.kept} under other paths kept" if self.kept else "")
+        if self.kept:
+            text += f"; {self.kept} under other paths kept"
+        if self.processed != self.added + self.changed:
+            text += f"; {self.processed} processed"
+        return text
 
 
 @lru_cache(maxsize=1)
@@ -239,6 +245,7 @@ def iter_entries(paths: list[Path], base_dir: Path) -> Iterator[Entry]:
         roots.append((root, os.path.realpath(root)))
     allowed = tuple(real for _, real in roots)
     base = os.path.realpath(base_dir)
+    seen: set[str] = set()  # a file under two of the given paths is one entry
     for root, real in roots:
         name = shown(os.path.basename(real) or real)
         if not os.path.isdir(real):
@@ -250,9 +257,15 @@ def iter_entries(paths: list[Path], base_dir: Path) -> Iterator[Entry]:
         else:  # a file named on the command line
             side = str(root) + SIDECAR_SUFFIX
             found = [((), real, (side, os.path.islink(side)) if os.path.lexists(side) else None, None)]
+        # Where the root is from the base's folder, once (relpath per file
+        # would cost 0.5 s per 100,000 files).
+        root_file = shown_path(os.path.relpath(real, base))
         for parts, path, side, folder_error in found:
             rel = "/".join(shown(p) for p in parts) if parts else name
-            file = shown_path(os.path.relpath(path, base))
+            file = root_file if not parts else rel if root_file == "." else f"{root_file}/{rel}"
+            if file in seen:
+                continue
+            seen.add(file)
             if folder_error:
                 yield Entry(rel or name, file, name, Path(path), None, folder_error)
                 continue
@@ -556,7 +569,9 @@ def plan(entries: list[Entry], hashes: list[str | None] | None, previous: dict[s
             rels[i] = rel
             taken.add(rel)
     sources: dict[str, Entry | None] = {rel: None for rel in kept}
-    new_hashes = {rel: previous[rel] for rel in kept}
+    # A kept source is reused from the cache only when the pipeline that
+    # made it is this one; otherwise it is read again where it is.
+    new_hashes = {rel: (previous[rel][0], version) for rel in kept}
     files = {rel: files_before.get(rel) for rel in kept}
     for i, (rel, entry) in enumerate(zip(rels, entries)):
         sources[rel] = entry
@@ -603,11 +618,13 @@ def build(paths: list[Path], db_path: Path, options: CleanOptions = CleanOptions
         reusable = {rel: h for rel, h in todo_plan.hashes.items()
                     if h[0] and previous.get(rel) == h and not (sources[rel] and sources[rel].skip)}
         seq = {rel: i for i, rel in enumerate(sources)}
-        written: dict[str, str | None] = {}
+        written: dict[str, str | None] = {}  # rel → file, as each source is written
+        keys: dict[str, str] = {}  # rel → the hash the cache records
         counts = {"processed": 0, "warnings": 0}
 
         def note(source: StagedSource) -> StagedSource:
             written[source.path] = todo_plan.files[source.path]
+            keys[source.path] = source.sha256 or ""
             if source.warning:
                 counts["warnings"] += 1
                 if log and counts["warnings"] <= WARNINGS_SHOWN:
@@ -640,13 +657,12 @@ def build(paths: list[Path], db_path: Path, options: CleanOptions = CleanOptions
         documents, ok = _write(target, results(), version, written, shown_as=db_path)
         if log and counts["warnings"] > WARNINGS_SHOWN:
             log(f"warning: {counts['warnings'] - WARNINGS_SHOWN} more sidecars partly or wholly ignored")
-        now = store.cached_hashes(target)
-        added = sum(1 for rel in now if rel not in previous)
-        changed = sum(1 for rel, (sha, _) in now.items() if rel in previous and (sha or "") != previous[rel][0])
-        kept = sum(1 for rel, entry in sources.items() if entry is None and rel in now)
-        return BuildSummary(len(now), ok, len(now) - ok, counts["processed"], documents,
+        added = sum(1 for rel in keys if rel not in previous)
+        changed = sum(1 for rel, key in keys.items() if rel in previous and key != previous[rel][0])
+        kept = sum(1 for rel, entry in sources.items() if entry is None and rel in keys)
+        return BuildSummary(len(keys), ok, len(keys) - ok, counts["processed"], documents,
                             time.perf_counter() - started, False, added=added, changed=changed,
-                            removed=sum(1 for rel in previous if rel not in now), kept=kept,
+                            removed=sum(1 for rel in previous if rel not in keys), kept=kept,
                             warnings=counts["warnings"])
 
 
@@ -660,7 +676,8 @@ def _kept_entry(rel: str, file: str | None, base_dir: Path) -> Entry | None:
     read, skip = classify(path, ())
     if skip:
         return None
-    return Entry(rel, file, "", Path(path), Path(read), None, Path(path + SIDECAR_SUFFIX))
+    side = path + SIDECAR_SUFFIX
+    return Entry(rel, file, "", Path(path), Path(read), None, None if os.path.islink(side) else Path(side))
 
 
 def write_database(db_path: Path, results: list[SourceResult], version: str) -> int:

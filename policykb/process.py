@@ -35,9 +35,9 @@ class SourceError(Exception):
 # of the corpora is 0.9 MB (a gov_html page), and past ~30 MB a page would
 # overrun the per-file time budget anyway.  Without a cap a link to /dev/zero
 # or a stray 10 GB log would take every byte of memory.
-MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_FILE_BYTES = 32_000_000
 # A sidecar is a fetch record of a few hundred bytes.
-MAX_SIDECAR_BYTES = 1024 * 1024
+MAX_SIDECAR_BYTES = 1_000_000
 # Sidecar fields: (Sidecar field, keys tried in order, type wanted).
 SIDECAR_FIELDS = (("url", ("final_url", "requested_url"), str), ("fetched_at", ("retrieved_at",), str),
                   ("response_sha256", ("response_sha256",), str), ("http_status", ("status_code",), int),
