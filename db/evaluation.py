@@ -41,7 +41,8 @@ class BaseView:
 def _connect(path: Path) -> sqlite3.Connection:
     if not Path(path).is_file():
         raise NotABase(f"{path}: no such database")
-    conn = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True)
+    # as_uri escapes #, ? and % in the name (a plain file: URI read them as its query).
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     return conn
 

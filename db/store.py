@@ -213,7 +213,7 @@ def stored_versions(path: Path | str) -> tuple[int | None, str | None]:
     if not Path(path).exists():
         return None, None
     found: list = []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         for sql in ("SELECT max(version) FROM schema_version", "SELECT value FROM build_info WHERE key = 'writer'"):
             try:
@@ -238,7 +238,7 @@ def cached_hashes(path: Path) -> dict[str, tuple[str, str]]:
     if not path.exists():
         return {}
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
         try:
             return {p: (sha, version) for p, sha, version in
                     conn.execute("SELECT path, sha256, version FROM build_cache")}
@@ -253,7 +253,7 @@ def cached_results(path: Path, wanted: dict[str, tuple[str, str]]) -> Iterator[t
     one at a time; a result that cannot be unpacked is left out."""
     if not path.exists() or not wanted:
         return
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         for p, sha, version, blob in conn.execute("SELECT path, sha256, version, result FROM build_cache"):
             if wanted.get(p) == (sha, version):
@@ -266,7 +266,7 @@ def cached_results(path: Path, wanted: dict[str, tuple[str, str]]) -> Iterator[t
 
 def source_counts(path: Path) -> tuple[int, int]:
     """(ok, failed) sources in an existing database."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         ok = conn.execute("SELECT count(*) FROM sources WHERE status = 'ok'").fetchone()[0]
         total = conn.execute("SELECT count(*) FROM sources").fetchone()[0]
