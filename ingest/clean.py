@@ -9,7 +9,8 @@ keeps them all traceable to raw-text positions.  The order matters:
    Big5 or Windows-1252: ``ingest/recode.py``), before anything else reads
    the characters (the byte AD of 计 in UTF-8 read as Latin-1 is a soft
    hyphen);
-3. zero-width characters;
+3. a mirror's site tag opening the text (``data/site_tags.tsv``), then
+   zero-width characters;
 4. mojibake of GBK read one byte out of step (``ingest/mojibake.py``),
    repaired while the pinyin glosses that help recover lost characters are
    still there;
@@ -36,6 +37,7 @@ from policykb.ingest.mojibake import find_mojibake_repairs
 from policykb.ingest.pinyin import find_glosses
 from policykb.ingest.recode import find_recode_repairs
 from policykb.ingest.spam import find_spam
+from policykb.ingest.text_page import find_site_tags
 from policykb.records import Edit, Page
 
 ZONE_KINDS = {"chrome": "boilerplate", "meta": "metadata", "spam": "spam"}
@@ -149,6 +151,7 @@ def clean_page(page: Page, options: CleanOptions = CleanOptions()) -> CleanText:
     unrecovered = 0
     if options.repair_mojibake:
         unrecovered += _apply_repairs(log, find_recode_repairs(log.text), notes=True)
+    log.apply(find_site_tags(log.text), "boilerplate")
     log.apply(find_invisible(log.text), "invisible")
     if options.repair_mojibake:
         unrecovered += _apply_repairs(log, find_mojibake_repairs(log.text))

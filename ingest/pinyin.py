@@ -17,8 +17,11 @@ from policykb.ingest.edits import Proposal
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A character (or the 〓 that marks one lost to mojibake, or the ? a broken
 # GBK byte leaves) followed by a parenthesised lowercase syllable.
+# The scraper may leave a blank inside the brackets, (huì ), and writes one
+# after a gloss, 产(chǎn) 教: both go with the gloss, so the text reads as
+# it was written (not the blank of a table's " | ", which the page writes).
 GLOSS = re.compile(
-    r"(?P<char>[\u3400-\u9fff\uf900-\ufaff〓?])[(（](?P<syllable>[a-zü" + _TONED + r"]{1,7})[)）]")
+    r"(?P<char>[\u3400-\u9fff\uf900-\ufaff〓?])[(（](?P<syllable>[a-zü" + _TONED + r"]{1,7}) ?[)）](?: (?=[^\s|]))?")
 
 
 @lru_cache(maxsize=4096)
@@ -45,6 +48,8 @@ def find_glosses(text: str) -> list[Proposal]:
 
     >>> find_glosses("發(fā)展(AHK)")
     [(1, 5, '')]
+    >>> find_glosses("产(chǎn) 教会(huì ) 于")
+    [(1, 8, ''), (10, 17, '')]
     """
     return [(m.start() + 1, m.end(), "") for m in GLOSS.finditer(text)
             if is_gloss(m.group("char"), m.group("syllable"))]

@@ -168,6 +168,32 @@ def default_rules() -> Rules:
     )
 
 
+@lru_cache(maxsize=1)
+def _site_tags() -> re.Pattern | None:
+    rows = [cols[0] for cols in (line.split("\t") for line in
+            (DATA / "site_tags.tsv").read_text(encoding="utf-8").splitlines())
+            if cols[0].strip() and not cols[0].startswith("#")]
+    try:
+        return re.compile("|".join(f"(?:{r})" for r in rows)) if rows else None
+    except re.error as e:
+        raise BadRuleFile(f"site_tags.tsv: bad regex: {e}") from None
+
+
+def find_site_tags(text: str) -> list[tuple[int, int, str]]:
+    """A mirror's site tag opening the text (rules in data/site_tags.tsv):
+    the zoner reads the first line without it, the cleaner deletes it.
+
+    >>> find_site_tags("[中国网 资讯] 第五条 县级以上人民政府")
+    [(0, 9, '')]
+    >>> find_site_tags("第五条 见[中国网 资讯]")
+    []
+    """
+    pattern = _site_tags()
+    start = len(text) - len(text.lstrip())
+    m = pattern.match(text, start) if pattern else None
+    return [(m.start(), m.end(), "")] if m else []
+
+
 def _anchored(pattern: str) -> bool:
     """Whether a regex can only match at the start of the string: it opens
     with ^ and has no | outside brackets (``^a|b`` also matches b anywhere).
@@ -201,7 +227,7 @@ def _anchored(pattern: str) -> bool:
 # A pinyin gloss after a character: 發(fā).  A tone mark is required so that
 # ordinary bracketed Latin text such as (AHK) stays.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-GLOSS_RE = re.compile(rf"[(（](?=[a-zü]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
+GLOSS_RE = re.compile(rf"[(（](?=[a-zü]*[{_TONED}])[a-zü{_TONED}]{{1,7}} ?[)）]")
 _WS_RE = re.compile(r"\s+")
 _BLANKS_RE = re.compile(r"[^\S\n]+")  # _WS_RE within lines
 
@@ -286,6 +312,9 @@ def prepare(
     # is repaired (the cleaner repairs it again, as an edit): damage alone
     # must not make a line look like chrome.
     readable = repair_lines(raws)
+    first = next((i for i, r in enumerate(readable) if r.strip()), None)
+    if first is not None and (tag := find_site_tags(readable[first])):
+        readable[first] = readable[first][tag[0][1]:]
     softs = simplify([GLOSS_RE.sub("", r) for r in readable])
     lines = []
     for i, (raw, soft, key) in enumerate(zip(raws, softs, make_keys(softs))):

@@ -84,3 +84,16 @@ def test_golden_page_body(case_path):
     for s in case.get("excludes", []):
         assert normalised(s) not in normalised(body)
     assert replay(clean_page(page).raw_text, clean_page(page).edits) == body
+
+
+@pytest.mark.parametrize("tag", ["[中国网 资讯] ", "【新华网 时政】", "[人民网 地方]\u3000"])
+def test_site_tag_opening_the_text_is_boilerplate(tag):
+    # Issue 16: a mirror's tag before the first paragraph stayed in the body,
+    # and kept the zoner from seeing the first line's own chrome marker.
+    text = "第五条 县级以上人民政府环境保护行政主管部门对机动车排气污染防治工作实施统一监督管理。\n第六条 机动车排气污染物排放执行国家规定的标准。"
+    result = clean_page(page_from_text(tag + text))
+    assert result.body == clean_page(page_from_text(text)).body
+    assert [e.kind for e in result.edits if e.original.startswith(tag.strip())] == ["boilerplate"]
+    assert replay(result.raw_text, result.edits) == result.body
+    inside = "第五条 见[中国网 资讯]的报道。"
+    assert "[中国网 资讯]" in clean_page(page_from_text(inside)).body

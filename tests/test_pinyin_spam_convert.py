@@ -35,3 +35,14 @@ def test_spam_phrases(case):
 @pytest.mark.parametrize("case", cases("convert"), ids=lambda c: c["input"][:12])
 def test_conversion(case):
     assert apply_proposals(case["input"], find_conversions(case["input"])) == case["output"]
+
+
+# Issue 16: the scraper's blank after a gloss, and one inside it, go with it.
+@pytest.mark.parametrize("text, want", [
+    ("市域产(chǎn) 教联合体于(yú) 2023年", "市域产教联合体于2023年"),
+    ("加快(kuài) 建设，体会(huì ) 深刻", "加快建设，体会深刻"),
+    ("發(fā)展", "发展".replace("发", "發")),
+    ("(AHK) 项目 (GIZ)", "(AHK) 项目 (GIZ)"),
+])
+def test_gloss_takes_the_scrapers_blanks_with_it(text, want):
+    assert apply_proposals(text, find_glosses(text)) == want
