@@ -192,17 +192,6 @@ class EditLog:
         else:
             out.append(seg)
 
-    def raw_offset(self, position: int) -> int:
-        """The raw-text position of a position in the current text (start of a replaced run)."""
-        pos = 0
-        for seg in self._segments:
-            if pos + len(seg.text) > position:
-                if seg.kind is None:
-                    return seg.raw_start + position - pos
-                return seg.raw_start
-            pos += len(seg.text)
-        return len(self.raw)
-
     def edits(self) -> list[Edit]:
         """The changes between raw text and current text, in raw order."""
         return [Edit(s.kind, s.raw_start, s.raw_end, self.raw[s.raw_start:s.raw_end], s.text, s.note)
