@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from policykb.build import BuildError, build as build_database, shown_path
+from policykb.build import BuildError, Progress, build as build_database, shown_path
 from policykb.process import process_source
 from policykb.workers import PoolError
 
@@ -45,7 +46,7 @@ def build(paths, db_path, strict, workers, force):
     paths = list(paths) or [DEFAULT_CORPUS]
     try:
         summary = build_database(paths, db_path, workers=workers, log=lambda m: click.echo(m, err=True),
-                                 force=force)
+                                 force=force, progress=BuildProgress(sys.stderr))
     except (BuildError, PoolError) as e:
         # A worker pool that cannot start (no memory, a broken install) is a
         # one-line error like any other, never a traceback.
@@ -56,6 +57,93 @@ def build(paths, db_path, strict, workers, force):
         click.echo("failures: select path, status from sources where status != 'ok'", err=True)
     if strict and summary.failed:
         sys.exit(1)
+
+
+# A build whose processing ends within these seconds shows only its summary
+# line; past them, progress: a bar on a terminal, redrawn at most every
+# BAR_REDRAW s, or, when stderr is a file or a pipe (CI, nohup), one plain
+# line every LINE_EVERY s.
+BAR_AFTER = 2.0
+BAR_REDRAW = 0.2
+LINE_EVERY = 10.0
+
+
+def duration(seconds: float) -> str:
+    """``duration(42.4)`` → ``'42 s'``; ``duration(367)`` → ``'6 min 07 s'``;
+    ``duration(3900)`` → ``'1 h 05 min'``."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s // 60 % 60:02d} min"
+
+
+class BuildProgress(Progress):
+    """Progress of a build on ``stream`` (stderr): files done of total,
+    rate, time left, failures so far.  A click progress bar when ``stream``
+    is a terminal, plain lines otherwise; nothing at all for a build that
+    processes its files within BAR_AFTER (terminal) or LINE_EVERY seconds.
+    ``done`` costs one clock read per file until it is time to draw."""
+
+    def __init__(self, stream, clock=time.monotonic):
+        self.stream, self.clock = stream, clock
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.todo = self.count = self.failed = 0
+        self.bar = None
+        self.shown = self.ended = False
+        self.drawn = 0  # files done when the bar was last drawn
+
+    def start(self, todo: int, sources: int, cores: int) -> None:
+        self.todo = todo
+        self.header = f"processing {todo:,} of {sources:,} files on {cores} cores"
+        self.started = self.clock()
+        self.next_draw = self.started + (BAR_AFTER if self.tty else LINE_EVERY)
+
+    def done(self, failed: bool) -> None:
+        self.count += 1
+        self.failed += failed
+        if self.clock() >= self.next_draw:
+            self._draw()
+
+    def status(self) -> str:
+        """``240 files/s, 6 min 07 s left, 3 failed``."""
+        elapsed = max(self.clock() - self.started, 1e-9)
+        rate = self.count / elapsed
+        left = f"{duration((self.todo - self.count) / rate)} left" if rate else "time left unknown"
+        return f"{rate:,.0f} files/s, {left}, {self.failed:,} failed"
+
+    def _draw(self) -> None:
+        now = self.clock()
+        if self.tty:
+            if self.bar is None:
+                self.bar = click.progressbar(length=self.todo, label=self.header, file=self.stream, show_pos=True,
+                                             show_eta=False, item_show_func=lambda _: self.status())
+                self.bar.make_step(self.count)  # drawn first where processing is, not at 0
+                self.bar.__enter__()
+            else:
+                self.bar.update(self.count - self.drawn)
+            self.drawn = self.count
+            self.next_draw = now + BAR_REDRAW
+        else:
+            if not self.shown:
+                click.echo(self.header, file=self.stream)
+            click.echo(f"processing: {self.count:,} of {self.todo:,} files, {self.status()}", file=self.stream)
+            self.next_draw = now + LINE_EVERY
+        self.shown = True
+
+    def end(self) -> None:
+        if self.ended or not hasattr(self, "started"):
+            return
+        self.ended = True
+        if not self.shown:
+            return
+        if self.bar is not None:
+            self.bar.update(self.count - self.drawn)
+            self.bar.__exit__(None, None, None)
+        else:
+            click.echo(f"processed {self.count:,} files in {duration(self.clock() - self.started)}, "
+                       f"{self.failed:,} failed", file=self.stream)
 
 
 @cli.command()
