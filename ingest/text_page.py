@@ -921,7 +921,87 @@ def _walk_back(lines, zones0, out, a, known_titles, site_names=frozenset()) -> i
             out[i] = CHROME
             if i > top:
                 misses += 1
+    if title is not None:
+        _header_above(lines, zones0, out, top, site_names)
     return title
+
+
+# Words a notice's title opens with after its issuer (XX关于…, XX印发…):
+# the line holding one starts the title block; an agency line right above
+# it is the issuer printed apart (GB/T 9704 版头/标题).
+TITLE_OPENERS = ("关于", "印发", "转发", "批转", "颁发", "发布")
+# Lines of the header block read above a title: number and issuer lines
+# (web pages 041, 046, 058: 1-3), and pieces of a title broken over lines.
+# One piece only: the fields reader joins two heading lines, not three (a
+# third piece on web pages 008, 071, 075 made the title the first piece).
+HEADER_ABOVE = 6
+TITLE_PIECES = 1
+_DOC_TYPE_END = re.compile(rf"({DOC_TYPES})(\(.{{1,20}}\))?$")
+# The last line of a wrapper title: …的通知, …》的决定.
+_WRAPPER_END = re.compile(rf"的({DOC_TYPES})(\(.{{1,20}}\))?$")
+
+
+def _unclaimed_above(lines, zones0, out, i, site_names):
+    """The next non-empty line above ``i`` that no rule claimed, or None."""
+    j = next((j for j in range(i - 1, -1, -1) if lines[j].key), None)
+    if j is None or zones0[j] is not None or lines[j].linky or lines[j].key in site_names:
+        return None
+    return j
+
+
+def is_agency_line(line: Line) -> bool:
+    """An issuer alone on its line (四川省人民政府; 鹤岗市人民政府 鹤岗市中级人民法院)."""
+    return bool(SIGNATURE.match(line.key)) or _signatures(line.soft)
+
+
+def opens_title(key: str) -> bool:
+    """Does a line start a title block (关于…, XX关于…, 转发…)?"""
+    return any(w in key for w in TITLE_OPENERS)
+
+
+def _title_pieces_above(lines, zones0, out, top, site_names) -> list[int]:
+    """Lines above ``top`` that are the start of a title broken over lines
+    (广东省人民政府办公厅关于印发广东省 / 进一步…生长 / 实行方案的通知): title-like
+    pieces, none a whole title itself, the topmost holding a title opener."""
+    if not _WRAPPER_END.search(lines[top].key):
+        return []  # a whole headline, not the end of 关于…的通知 (web page 069)
+    pieces, i, opened = [], top, 0
+    for _ in range(TITLE_PIECES):
+        j = _unclaimed_above(lines, zones0, out, i, site_names)
+        if j is None or not is_title(lines[j]) or _DOC_TYPE_END.search(lines[j].key) \
+                or is_agency_line(lines[j]) or lines[j].hint != lines[top].hint \
+                or opened and not lines[j].key.startswith(TITLE_OPENERS):
+            break  # above an opener, only another (转发… / 关于…的意见的通知)
+        pieces.append(j)
+        i = j
+        if opens_title(lines[j].key):
+            opened = len(pieces)
+    return pieces[:opened]
+
+
+def _header_above(lines, zones0, out, top, site_names) -> None:
+    """Keep the notice's header over its title as content: the rest of a
+    title broken over lines, a number line alone (鹤政发〔2025〕4号), and an
+    issuer line right above a title that opens with 关于/印发/转发 (web pages
+    010, 019, 041, 046, 055, 058, 067)."""
+    for j in _title_pieces_above(lines, zones0, out, top, site_names):
+        out[j] = CONTENT
+        top = j
+    opened = opens_title(lines[top].key)
+    i = top
+    for _ in range(HEADER_ABOVE):
+        j = _unclaimed_above(lines, zones0, out, i, site_names)
+        if j is None:
+            return
+        if NUMBER_LINE.match(lines[j].key):
+            out[j] = CONTENT
+        elif opened and is_agency_line(lines[j]) and out[i] == CONTENT:
+            out[j] = CONTENT
+        else:
+            return
+        i = j
+
+
 
 
 def _title_lines(lines, zones0, out, title, a, titles) -> None:
