@@ -472,9 +472,20 @@ def _label_res(alt: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     at = re.compile(
         rf"[\[【]{sp}(?P<b>{alt}){sp}[\]】]{sp}[:：]?|(?P<c>{alt}){sp}[:：]"
     )
-    start = re.compile(rf"^[\s•·●■◆>]*(?:[\[【]{sp}(?:{alt}){sp}[\]】]|(?:{alt}){sp}[:：])")
+    start = re.compile(rf"^{BULLETS}(?:[\[【]{sp}(?:{alt}){sp}[\]】]|(?:{alt}){sp}[:：])")
     cell = re.compile(rf"^[\[【]?{sp}(?P<l>{alt}){sp}[\]】]?{sp}[:：]?$")
     return at, start, cell
+
+
+# Bullets a metadata row may open with: "• 时间:…", "- 发文字号:…" (web page 044).
+BULLETS = r"[\s•·●■◆▪>*\-]*"
+
+
+@lru_cache(maxsize=4)
+def _spaced_res(alt: str) -> re.Pattern:
+    # A label standing between blanks (or the line's ends), no colon:
+    # "发布机构 自治区人民政府 文  号 内政发〔2013〕62号" (web pages 038, 055).
+    return re.compile(rf"(?:^|(?<=\s))(?P<l>{alt})(?=\s|$)")
 
 
 def _canon(rules: Rules, label: str) -> tuple[str, bool]:
@@ -489,7 +500,70 @@ def parse_meta_line(soft: str, rules: Rules) -> tuple[str | None, dict]:
     """
     if "|" in soft:
         return _parse_cells([c.strip() for c in soft.split("|")], rules)
-    return _parse_inline(soft, rules)
+    found = _parse_inline(soft, rules)
+    if found[0] is None:
+        found = _parse_dated(soft, rules)
+    if found[0] is None:
+        found = _parse_spaced(soft, rules)
+    return found
+
+
+# A row of labels and values set apart by blanks is this short at most, and
+# each value shorter (the longest seen: a title of 60 characters, web page 055).
+SPACED_ROW_MAX, SPACED_VALUE_MAX = 160, 100
+
+
+def _parse_spaced(soft: str, rules: Rules) -> tuple[str | None, dict]:
+    """"发文字号 豫政〔2014〕86号 发布时间 2014年11月17日": labels without colons,
+    each value up to the next label.  The row opens with a strong label and
+    holds a value; a row of labels alone (a table's header) is not read.
+
+    >>> _parse_spaced("文  号 内政发〔2013〕62号", default_rules())
+    ('strong', {'发文字号': '内政发〔2013〕62号'})
+    >>> _parse_spaced("标题党 的文章", default_rules())
+    (None, {})
+    """
+    body = re.sub(rf"^{BULLETS}", "", soft).rstrip()
+    if not body or len(body) > SPACED_ROW_MAX or any(c in body for c in ":：。;；"):
+        return None, {}
+    hits = list(_spaced_res(rules.label_alt).finditer(body))
+    if not hits or hits[0].start() != 0:
+        return None, {}
+    canonical, strong = _canon(rules, hits[0].group("l"))
+    if not strong:
+        return None, {}
+    fields, values = {}, 0
+    for n, m in enumerate(hits):
+        end = hits[n + 1].start() if n + 1 < len(hits) else len(body)
+        value = body[m.end():end].strip()
+        if len(value) > SPACED_VALUE_MAX:
+            return None, {}
+        canonical, _ = _canon(rules, m.group("l"))
+        if canonical in DATE_FIELDS and (date := DATE_PREFIX.match(value)):
+            value = date.group(0).strip()
+        if value:
+            values += 1
+            if canonical != "-":
+                fields.setdefault(canonical, value)
+    return ("strong", fields) if values else (None, {})
+
+
+def _parse_dated(soft: str, rules: Rules) -> tuple[str | None, dict]:
+    """"2011-06-18 00:00:00 来源: 本站原创": a date opening a byline of labels
+    is the publication date (web pages 050, 055, 059).
+
+    >>> _parse_dated("2011-06-18 00:00:00 来源: 本站原创", default_rules())
+    ('strong', {'来源': '本站原创', '发布日期': '2011-06-18 00:00:00'})
+    """
+    body = re.sub(rf"^{BULLETS}", "", soft)
+    date = DATE_PREFIX.match(body)
+    if date is None:
+        return None, {}
+    strength, fields = _parse_inline(body[date.end():].lstrip(), rules)
+    if strength is None:
+        return None, {}
+    fields.setdefault("发布日期", date.group(0).strip())
+    return strength, fields
 
 
 def _parse_cells(cells: list[str], rules: Rules) -> tuple[str | None, dict]:
@@ -1000,8 +1074,6 @@ def _header_above(lines, zones0, out, top, site_names) -> None:
         else:
             return
         i = j
-
-
 
 
 def _title_lines(lines, zones0, out, title, a, titles) -> None:
