@@ -155,6 +155,12 @@ class BuildProgress(Progress):
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def serve(db_path, port, host, metadata):
     """Serve a database read-only with Datasette."""
+    from policykb.db.store import not_a_base
+
+    why = not_a_base(db_path) or ("an empty file" if db_path.stat().st_size == 0 else None)
+    if why:
+        raise click.ClickException(f"{db_path} is not a policykb base ({why}); "
+                                   f"build one with: policykb build --db {db_path}")
     from datasette.cli import cli as datasette_cli
 
     from policykb.datasette_plugin import stale_base
@@ -162,9 +168,40 @@ def serve(db_path, port, host, metadata):
     stale = stale_base(db_path)
     if stale:
         raise click.ClickException(stale)
+    quiet_datasette_errors()
     click.echo(f"policykb: serving {db_path} at http://{host}:{port}/", err=True)
     args = datasette_serve_args(db_path, port, host, metadata)
-    datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+    try:
+        datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+    except Exception as e:  # noqa: BLE001 - whatever stops Datasette starting is one line, not a traceback
+        raise click.ClickException(f"cannot serve {db_path}: {_reason(e)}")
+
+
+def _reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+class _OneLineTraceback:
+    """Stands in for ``traceback`` in Datasette's error handler: an error
+    behind a 500 is one line on stderr (the access log has the request)."""
+
+    @staticmethod
+    def print_exc(*args, **kwargs) -> None:
+        e = sys.exc_info()[1]
+        if e is not None:
+            click.echo(f"error: {_reason(e)}", err=True)
+
+
+def quiet_datasette_errors() -> None:
+    """Datasette's error handler prints a Rich traceback with every frame's
+    locals for each error, a 404 included (~150 lines each), and a plain
+    traceback again for a 500.  Served by policykb, a 404 is its access-log
+    line and a 500 that line and one more (``error: KeyError: 'x'``).
+    Datasette runs without Rich when it is not installed: the same path."""
+    import datasette.handle_exception as handler
+
+    handler.rich = None
+    handler.traceback = _OneLineTraceback
 
 
 def datasette_serve_args(db_path: Path, port: int, host: str, metadata: Path) -> list[str]:

@@ -156,3 +156,77 @@ def test_a_build_that_fails_ends_the_bar_before_the_error(tmp_path, monkeypatch)
     lines = result.stderr.splitlines()
     assert re.fullmatch(r"processed 2 files in \d+ s, 0 failed", lines[-2])
     assert lines[-1].startswith("Error: cannot write")
+
+
+# ---------------------------------------------------------------------------
+# Serving
+
+
+@pytest.mark.parametrize("content, why", [(b"my notes\n", "not a SQLite database"), (b"", "an empty file")])
+def test_serving_a_file_that_is_not_a_base_is_one_line(tmp_path, content, why):
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(content)
+    run = subprocess.run([POLICYKB, "serve", "--db", str(notes), "--port", "1"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr == f"Error: {notes} is not a policykb base ({why}); build one with: policykb build --db {notes}\n"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_404_and_a_bad_query_are_one_line_each_in_the_server_log(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    db = tmp_path / "base.db"
+    build([make_corpus(tmp_path / "c", 2)], db, workers=1)
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w+")
+    server = subprocess.Popen([POLICYKB, "serve", "--db", str(db), "--port", str(port)], stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/", timeout=5).close()
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                time.sleep(0.1)
+        before = (tmp_path / "serve.log").read_text().splitlines()
+        for path, status in (("/nope", 404), ("/base/nosuchtable", 404), ("/base.json?sql=select+nosuch", 400)):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url + path, timeout=10)
+            assert e.value.code == status
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = (tmp_path / "serve.log").read_text().splitlines()[len(before):]
+    answered = [line for line in lines if '" 40' in line]
+    assert [line.split(" - ", 1)[1] for line in answered] == [
+        '"GET /nope HTTP/1.1" 404 Not Found', '"GET /base/nosuchtable HTTP/1.1" 404 Not Found',
+        '"GET /base.json?sql=select+nosuch HTTP/1.1" 400 Bad Request'], lines
+    # Besides the access log: Datasette's own line for the bad SQL, nothing else.
+    others = [line for line in lines if line not in answered and not line.startswith("INFO:")]
+    assert len(others) <= 1 and all("no such column: nosuch" in line for line in others), lines
+    assert len(lines) <= 8, lines
+
+
+def test_an_error_behind_a_500_is_one_line(capsys):
+    import datasette.handle_exception as handler
+
+    cli_module.quiet_datasette_errors()
+    assert handler.rich is None
+    try:
+        {}["missing"]
+    except KeyError:
+        handler.traceback.print_exc()
+    assert capsys.readouterr().err == "error: KeyError: 'missing'\n"
