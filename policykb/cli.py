@@ -226,23 +226,36 @@ def _plain(value):
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def show(file):
-    """Print what one file yields, as JSON, without touching a database."""
+@click.option("--edits", "with_edits", is_flag=True, help="Add every cleaning edit (thousands on a traditional page).")
+def show(file, with_edits):
+    """Print what one file yields, as JSON, without touching a database:
+    the document, its records, a cleaning summary (edits by kind), the clean
+    text, and with --edits every edit last."""
     result = process_source(file, file.name)
     out = {"path": result.path, "sha256": result.sha256, "status": result.status, "encoding": result.encoding,
            "sidecar": _plain(result.sidecar)}
     if result.ok:
         clean, extracted = result.clean, result.extracted
         out["document"] = _plain(extracted.docinfo)
-        out["body"] = clean.body
-        out["cleaning"] = {"traditional": clean.traditional, "spammed": clean.spammed,
-                           "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
-                           "edits": _plain(clean.edits)}
         for name in ("citations", "targets", "deadlines", "periods", "responsibilities", "duties"):
             out[name] = _plain(getattr(extracted, name))
+        out["cleaning"] = {"traditional": clean.traditional, "spammed": clean.spammed,
+                           "spin_confidence": clean.spin_confidence, "mojibake_unrecovered": clean.unrecovered,
+                           "edit_count": len(clean.edits), "edits_by_kind": edits_by_kind(clean.edits)}
+        out["body"] = clean.body
+        if with_edits:
+            out["edits"] = _plain(clean.edits)
     click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     if not result.ok:
         sys.exit(1)
+
+
+def edits_by_kind(edits) -> dict[str, int]:
+    """How many edits of each kind, most first: ``{"convert": 3, "spam": 1}``."""
+    counts: dict[str, int] = {}
+    for edit in edits:
+        counts[edit.kind] = counts.get(edit.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @cli.command(name="eval")

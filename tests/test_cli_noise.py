@@ -5,6 +5,7 @@ line; ``show`` puts the records first; ``pip install`` warns of nothing."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -230,3 +231,34 @@ def test_an_error_behind_a_500_is_one_line(capsys):
     except KeyError:
         handler.traceback.print_exc()
     assert capsys.readouterr().err == "error: KeyError: 'missing'\n"
+
+
+# ---------------------------------------------------------------------------
+# show
+
+TRADITIONAL_SEED = ROOT / "corpus" / "seeds" / "001_e9cd305580c4bbfd.txt"
+RECORDS = ["citations", "targets", "deadlines", "periods", "responsibilities", "duties"]
+
+
+def test_show_puts_the_records_and_a_cleaning_summary_first_and_leaves_the_edit_log_out():
+    result = CliRunner().invoke(cli, ["show", str(TRADITIONAL_SEED)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert list(out) == ["path", "sha256", "status", "encoding", "sidecar", "document", *RECORDS, "cleaning", "body"]
+    lines = result.stdout.splitlines()
+    assert lines.index(' "citations": [') < 40
+    assert len(lines) < 2000  # was 16,840 with the edit log
+    cleaning = out["cleaning"]
+    assert cleaning["traditional"] is True
+    assert cleaning["edit_count"] == sum(cleaning["edits_by_kind"].values()) > 1000
+    counts = list(cleaning["edits_by_kind"].values())
+    assert counts == sorted(counts, reverse=True) and cleaning["edits_by_kind"]["convert"] == counts[0]
+
+
+def test_show_with_edits_adds_every_edit_last():
+    result = CliRunner().invoke(cli, ["show", "--edits", str(TRADITIONAL_SEED)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert list(out)[-3:] == ["cleaning", "body", "edits"]
+    assert len(out["edits"]) == out["cleaning"]["edit_count"]
+    assert set(out["edits"][0]) == {"kind", "start", "end", "original", "replacement", "note"}
