@@ -262,3 +262,28 @@ def test_show_with_edits_adds_every_edit_last():
     assert list(out)[-3:] == ["cleaning", "body", "edits"]
     assert len(out["edits"]) == out["cleaning"]["edit_count"]
     assert set(out["edits"][0]) == {"kind", "start", "end", "original", "replacement", "note"}
+
+
+# ---------------------------------------------------------------------------
+# Packaging
+
+
+@pytest.mark.slow
+def test_building_the_wheel_warns_of_nothing_and_installs_the_modules_and_data(tmp_path):
+    import zipfile
+
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-w", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode and "No matching distribution" in run.stdout + run.stderr:
+        pytest.skip("setuptools for the build cannot be fetched (offline)")
+    assert run.returncode == 0, run.stderr
+    assert "warn" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
+    names = set(zipfile.ZipFile(next(tmp_path.glob("policykb-*.whl"))).namelist())
+    for module in ("policykb/cli.py", "policykb/ingest/__init__.py", "policykb/extract/__init__.py",
+                   "policykb/db/__init__.py"):
+        assert module in names
+    for folder, pattern in ((ROOT / "ingest" / "data", "policykb/ingest/data/"),
+                            (ROOT / "extract" / "data", "policykb/extract/data/"),
+                            (ROOT / "policykb" / "templates", "policykb/templates/")):
+        assert {pattern + p.name for p in folder.iterdir() if p.is_file()} <= names
+    assert not any(n.split("/")[0] in ("ingest", "extract", "db") for n in names)
