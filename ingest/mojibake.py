@@ -395,8 +395,8 @@ def _rare_chars() -> str:
     return "".join(sorted(rare))
 
 
-def _char_class(chars: str) -> str:
-    """A regex character class for ``chars``, written as ranges."""
+def char_class(chars) -> str:
+    """A regex character class for ``chars`` (any iterable of characters), written as ranges."""
     codes = sorted(set(map(ord, chars)))
     parts, i = [], 0
     while i < len(codes):
@@ -412,7 +412,7 @@ def _char_class(chars: str) -> str:
 @lru_cache(maxsize=1)
 def _suspect_re() -> re.Pattern:
     pinyin = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-    rare = _char_class(_rare_chars())
+    rare = char_class(_rare_chars())
     # Every branch opens with a character class or a literal, so that the
     # regex engine skips ahead to the characters a hit can start with (a
     # lookbehind first made it try every branch at every position: 4x slower

@@ -30,7 +30,6 @@ per-character work.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-from policykb.ingest.mojibake import MARK, Repair, _BOS, _MAX_WORD, _unigrams, _word_cost, lm_key
+from policykb.ingest.mojibake import MARK, Repair, _BOS, _MAX_WORD, _unigrams, _word_cost, char_class, lm_key
 
 # The wrong decoders, tried on every line.  ``codecs`` turn a character the
 # wrong decoder wrote back into its bytes, tried in order (GBK's A1AA is
@@ -131,19 +130,6 @@ _LEADS3 = range(0xE0, 0xF0)  # the lead byte of a three-byte UTF-8 character (CJ
 _CONTS = range(0x80, 0xC0)
 
 
-def _class(chars) -> str:
-    codes = sorted(set(map(ord, chars)))
-    parts, i = [], 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        a, b = chr(codes[i]), chr(codes[j])
-        parts.append(re.escape(a) if i == j else f"{re.escape(a)}-{re.escape(b)}")
-        i = j + 1
-    return "".join(parts)
-
-
 @lru_cache(maxsize=None)
 def _scan(m: Misreading) -> re.Pattern:
     """Two Chinese characters in UTF-8 read as pairs come out as a character
@@ -157,17 +143,17 @@ def _scan(m: Misreading) -> re.Pattern:
         # U+FFFD, while its readable pairs are common traditional characters.
         return re.compile(HOLE)
     if m.wide:
-        a = _class(c for c, b in bm.items() if len(b) == 2 and b[0] in _LEADS3 and b[1] in _CONTS)
-        b = _class(c for c, bb in bm.items() if len(bb) == 2 and bb[0] in _CONTS)
-        d = _class(c for c, bb in bm.items() if len(bb) == 2 and bb[0] in _CONTS and bb[1] in _CONTS)
+        a = char_class(c for c, b in bm.items() if len(b) == 2 and b[0] in _LEADS3 and b[1] in _CONTS)
+        b = char_class(c for c, bb in bm.items() if len(bb) == 2 and bb[0] in _CONTS)
+        d = char_class(c for c, bb in bm.items() if len(bb) == 2 and bb[0] in _CONTS and bb[1] in _CONTS)
         # Three Chinese characters in a row, or two standing alone: clean
         # text has (lead, continuation) pairs too (娼 淇 憩 before 活动 河保 、健:
         # 78 lines in 1,500 laws when two in a row were enough, each paying
         # the model's loading).
         return re.compile(f"[{a}][{b}][{d}{HOLE}][{a}{HOLE}]"
                           f"|(?:^|(?<=[\x00-\x7f]))[{a}][{b}][{d}{HOLE}](?=[\x00-\x7f]|$)|{HOLE}", re.M)
-    lead = _class(c for c, bb in bm.items() if bb[0] in _LEADS3)
-    cont = _class(c for c, bb in bm.items() if bb[0] in _CONTS)
+    lead = char_class(c for c, bb in bm.items() if bb[0] in _LEADS3)
+    cont = char_class(c for c, bb in bm.items() if bb[0] in _CONTS)
     return re.compile(f"[{lead}][{cont}{HOLE}][{cont}{HOLE}]")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from policykb.ingest.edits import apply_proposals  # noqa: F401  (re-exported for the tests)
 
 
@@ -20,3 +23,12 @@ def record_matches(record, want: dict, text: str) -> bool:
         elif getattr(record, key) != value:
             return False
     return True
+
+
+def rows(db: Path | str, sql: str, *args) -> list[tuple]:
+    """Every row a query gives on a base file (opened and closed here)."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

@@ -10,6 +10,7 @@ import pytest
 
 from policykb.build import BuildError, build, build_lock
 from policykb.process import NO_NOTICE
+from tests.helpers import rows as query
 from tests.conftest import CORPUS
 
 CONTRACT = {
@@ -22,14 +23,6 @@ CONTRACT = {
     "responsibilities": {"document_id", "task", "content", "agency", "role", "sentence"},
     "cleaning_edits": {"document_id", "kind", "original", "replacement", "char_start", "char_end"},
 }
-
-
-def query(db: Path, sql: str, *args):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("table", sorted(CONTRACT))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -27,17 +26,10 @@ import policykb.process as process_module
 from policykb.build import BuildError, build, build_lock
 from policykb.cli import cli
 from policykb.process import load_sidecar
+from tests.helpers import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "关于做好2024年住房公积金工作的通知\n各区住房公积金管理部:\n请于2024年12月31日前报送。\n"
-
-
-def rows(db: Path, sql: str, *args):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def statuses(db: Path) -> dict[str, str]:

@@ -14,22 +14,14 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 import policykb.build as build_module
 from policykb.build import build
 from policykb.cli import cli
+from tests.helpers import rows
 
 NOTICE = "关于做好{n}号住房公积金工作的通知\n各区住房公积金管理部:\n请于2024年12月{d}日前报送第{n}号材料。\n"
-
-
-def rows(db: Path, sql: str, *args):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def paths(db: Path) -> dict[str, str]:

@@ -214,7 +214,7 @@ def plain_suspect_re():
     from policykb.ingest import mojibake
 
     pinyin = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-    rare = mojibake._char_class(mojibake._rare_chars())
+    rare = mojibake.char_class(mojibake._rare_chars())
     return re.compile(rf"[{mojibake._STRONG}]|[{pinyin}]|[{rare}]|\?(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\?")
 
 

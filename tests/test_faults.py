@@ -360,8 +360,12 @@ def test_serve_defaults_to_127_0_0_1(monkeypatch, tmp_path):
     def fake_main(args, **kwargs):
         seen["args"] = args
 
-    db = tmp_path / "p.db"
-    sqlite3.connect(db).close()
+    from policykb.db.store import create_schema, open_db
+
+    db = tmp_path / "p.db"  # an empty base: serve refuses a file that is none
+    base = open_db(db)
+    create_schema(base)
+    base.conn.close()
     monkeypatch.setattr(datasette.cli.cli, "main", fake_main)
     result = CliRunner().invoke(cli, ["serve", "--db", str(db)])
     assert result.exit_code == 0, result.output

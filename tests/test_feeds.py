@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from datasette.app import Datasette
 from ics import Calendar
 
 from policykb.feeds import FEED_SIZE
+from tests.helpers import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = json.loads((ROOT / "datasette_metadata.json").read_text(encoding="utf-8"))
@@ -32,11 +32,7 @@ def ds(corpus_db):
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return rows(db, sql, *params)
 
 
 def parse_atom(text: str) -> ET.Element:

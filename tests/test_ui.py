@@ -17,6 +17,7 @@ import pytest
 from datasette.app import Datasette
 
 from policykb.db.store import build_search_index, create_schema, open_db
+from tests.helpers import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = json.loads((ROOT / "datasette_metadata.json").read_text(encoding="utf-8"))
@@ -35,11 +36,7 @@ def ds(corpus_db):
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return rows(db, sql, *params)
 
 
 # --- home page ------------------------------------------------------------
