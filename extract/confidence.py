@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+from policykb.extract.deadlines import cues as deadline_cues
 from policykb.extract.tables import RuleTableError, rows
 from policykb.records import Citation, Deadline, Period, Responsibility, Target
 
@@ -60,12 +61,12 @@ def target_evidence(t: Target) -> str:
     return "bound" if t.qualifier else "no_year"
 
 
-def deadline_evidence(d: Deadline, oblige) -> str:
+def deadline_evidence(d: Deadline) -> str:
     if d.evidence:  # set where it was found (a window's end)
         return d.evidence
     if d.recurrence == "annual":
         return "annual"
-    return "oblige" if oblige.search(d.sentence) else "bare"
+    return "oblige" if deadline_cues().oblige.search(d.sentence) else "bare"
 
 
 def period_evidence(p: Period) -> str:

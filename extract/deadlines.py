@@ -40,7 +40,6 @@ from policykb.extract.numbers import (
     sentence_around,
     sentence_spans,
 )
-from policykb.extract.periods import is_obligation_label
 from policykb.extract.scan import finditer_from
 from policykb.extract.tables import alternation, words_by_role
 from policykb.records import Deadline, ExtractContext
@@ -126,7 +125,11 @@ class _Cues:
     past: re.Pattern
     label: re.Pattern
     doc: re.Pattern
+    own: re.Pattern
     submit: re.Pattern
+    window_due: re.Pattern
+    window_not_due: re.Pattern
+    opens_due: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -142,9 +145,26 @@ def cues() -> _Cues:
         past=re.compile(alt("past") + r"|(?<![为除])了(?!解)"),
         label=re.compile(f"(?:{alt('label')})[ ]?[:：][ ]?$"),
         doc=re.compile(f"本(?:{alt('doc')})"),
+        # 本通知施行, 此办法…: a subject that is the document itself.
+        own=re.compile(f"^(?:本|此)(?:{alt('doc')})"),
         # 报 ends a list only as a verb: 报告, 报表, 报名 are nouns.
         submit=re.compile(f"(?:{alt('submit')})(?![告表名道刊纸])"),
+        # Required roles: an empty alternation would match every label.
+        window_due=re.compile(alternation(by_role["window_due"])),
+        window_not_due=re.compile(alternation(by_role["window_not_due"])),
+        opens_due=re.compile(alternation(by_role["opens_due"])),
     )
+
+
+def is_obligation_label(label: str) -> bool:
+    """Whether words around a date name something someone must do
+    (申报时间:, 征求意见时间:), not the page's own date (发布时间:).
+
+    >>> is_obligation_label("公开征求意见时间："), is_obligation_label("发布时间：")
+    (True, False)
+    """
+    c = cues()
+    return bool(c.window_due.search(label)) and not c.window_not_due.search(label)
 
 
 # --- dates ----------------------------------------------------------------------
@@ -367,7 +387,7 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
         s_start, s_end = sentence_of(first.start)
         line_start = line_starts[bisect.bisect_right(line_starts, first.start) - 1]
         before = masked[max(line_start, first.start - BEFORE_WINDOW):first.start]
-        if c.label.search(before) and not names_an_obligation(before):
+        if c.label.search(before) and not is_obligation_label(before):
             continue  # 发布时间:2023年10月11日 — the page's own date (征求意见时间: is a window)
         annual = bool(_EVERY_YEAR.search(before)) or (
             first.year is None and bool(_EVERY_YEAR_CLAUSE.search(before)))
@@ -531,12 +551,6 @@ def find_deadlines(text: str, ctx: ExtractContext) -> list[Deadline]:
             _effect_action(masked, s_start, m.start(), "有效期" + m.group(0)[3:] if m.group("n") else m.group(0)))
     found.sort(key=lambda x: x[0])
     return [d for _, d in found]
-
-
-def names_an_obligation(label: str) -> bool:
-    """Whether a date's label names something to be done (申报时间:, 征求意见时间:),
-    not the page's own date (发布时间:)."""
-    return is_obligation_label(label)
 
 
 def _effect_action(text: str, s_start: int, pos: int, verb: str | None) -> str | None:

@@ -16,16 +16,16 @@ contract:
   says nothing an analyst can sum: it is left out.
 
 The words that make a window an obligation are data
-(``deadline_cues.tsv``, roles ``window_due`` and ``window_not_due``).
+(``deadline_cues.tsv``, roles ``window_due``, ``window_not_due`` and
+``opens_due``), compiled with the other deadline cues (``deadlines.cues``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 
-from policykb.extract.tables import alternation, words_by_role
+from policykb.extract.deadlines import cues, is_obligation_label
 from policykb.records import Deadline, Period
 
 CLAUSE_BREAK = re.compile(r"[,，;；。:：!！?？\n]")
@@ -38,28 +38,12 @@ AFTER_WINDOW = 12
 SAME_PERIOD = 40
 
 
-@lru_cache(maxsize=1)
-def _window_cues() -> tuple[re.Pattern, re.Pattern]:
-    by_role = words_by_role("deadline_cues.tsv")
-    return re.compile(alternation(by_role["window_due"])), re.compile(alternation(by_role["window_not_due"]))
-
-
 def window_label(text: str, start: int, end: int) -> str:
     """The words around a window: its clause before it and the verb after it."""
     before = text[max(0, start - LABEL_WINDOW):start]
     before = CLAUSE_BREAK.split(before)[-1] if not before.rstrip().endswith(("：", ":")) else before
     after = CLAUSE_BREAK.split(text[end:end + AFTER_WINDOW])[0]
     return before + "|" + after
-
-
-def is_obligation_label(label: str) -> bool:
-    """Whether words around a date name something someone must do.
-
-    >>> is_obligation_label("公开征求意见时间："), is_obligation_label("发布时间：")
-    (True, False)
-    """
-    due, not_due = _window_cues()
-    return bool(due.search(label)) and not not_due.search(label)
 
 
 def opens_a_registration(text: str, end: int) -> bool:
@@ -73,12 +57,7 @@ def opens_a_registration(text: str, end: int) -> bool:
     False
     """
     clause = CLAUSE_BREAK.split(text[end:end + 60].lstrip(",，"))[0]
-    return bool(_opens_cue().search(clause))
-
-
-@lru_cache(maxsize=1)
-def _opens_cue() -> re.Pattern:
-    return re.compile(alternation(words_by_role("deadline_cues.tsv")["opens_due"]))
+    return bool(cues().opens_due.search(clause))
 
 
 def is_obligation_window(text: str, start: int, end: int) -> bool:
@@ -131,8 +110,9 @@ def split_dates(dates: list[Deadline], text: str) -> tuple[list[Deadline], list[
             obligations.append(d)
         elif d.kind == "window_start":
             if nxt is not None and nxt.kind == "window_end" and nxt.sentence == d.sentence:
-                periods.append(_period(d, "window", _value(d), _value(nxt), max(d.end, nxt.end)))
-                if is_obligation_window(text, d.start, max(d.end, nxt.end)):
+                end = max(d.end, nxt.end)
+                periods.append(_period(d, "window", _value(d), _value(nxt), end))
+                if is_obligation_window(text, d.start, end):
                     obligations.append(replace(nxt, kind="due", evidence="window"))
                 i += 1
             else:
@@ -175,16 +155,9 @@ def once_each(periods: list[Period]) -> list[Period]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _own_subject() -> re.Pattern:
-    # 本通知施行, 本办法自…起施行: the document speaks of itself.
-    words = words_by_role("deadline_cues.tsv")["doc"]
-    return re.compile(f"^(?:本|此)(?:{alternation(words)})")
-
-
 def is_own_period(p: Period) -> bool:
     """Whether a period is the document's own (本办法自…起施行), not a measure's."""
-    return bool(p.subject) and bool(_own_subject().match(p.subject)) and p.recurrence == "once"
+    return bool(p.subject) and bool(cues().own.match(p.subject)) and p.recurrence == "once"
 
 
 def document_dates(periods) -> tuple[str | None, str | None]:

@@ -20,7 +20,6 @@ from functools import lru_cache
 
 from policykb.extract import confidence
 from policykb.extract.citations import find_citations
-from policykb.extract.deadlines import cues as deadline_cues
 from policykb.extract.deadlines import find_deadlines
 from policykb.extract.docinfo import extract_docinfo, law_history_terms
 from policykb.extract.periods import split_dates
@@ -49,12 +48,11 @@ def extract(body: str, page: PageInfo) -> Extracted:
     citations = find_citations(body, info.doc_number, info.title)
     obligations, periods = split_dates(find_deadlines(body, ctx), body)
     periods += history_periods(body, page)
-    oblige = deadline_cues().oblige
     return Extracted(
         docinfo=info,
         citations=confidence.assess("citations", citations, confidence.citation_evidence),
         targets=confidence.assess("targets", find_targets(body, ctx), confidence.target_evidence),
-        deadlines=confidence.assess("deadlines", obligations, lambda d: confidence.deadline_evidence(d, oblige)),
+        deadlines=confidence.assess("deadlines", obligations, confidence.deadline_evidence),
         responsibilities=confidence.assess("responsibilities", find_responsibilities(body, ctx, page.tables),
                                            confidence.responsibility_evidence),
         # Kept apart from the 责任单位 tables: a sentence such as 省级教育行政部门要…
