@@ -315,6 +315,7 @@ def _roc_date(m: re.Match) -> str | None:
 class _HistoryEntry:
     date: str | None
     text: str  # what follows the date, its continuation lines joined, spaces removed
+    line: int = -1  # the index of the line it starts on
 
 
 def _taiwan_history(lines: Sequence[str]) -> tuple[_HistoryEntry, ...]:
@@ -329,7 +330,7 @@ def _taiwan_history(lines: Sequence[str]) -> tuple[_HistoryEntry, ...]:
             if _TW_ENTRY.match(nxt) or _ARTICLE.match(nxt) or "。" in nxt:
                 break
             text += nxt
-        out.append(_HistoryEntry(_roc_date(m), _SPACE.sub("", text)))
+        out.append(_HistoryEntry(_roc_date(m), _SPACE.sub("", text), i))
     return tuple(out)
 
 
@@ -396,21 +397,22 @@ def law_history_terms(body: str, page_meta: dict | None = None) -> list[tuple[st
     for line in lines:
         starts.append(pos)
         pos += len(line) + 1
-    where = {}
-    for i, line in enumerate(lines[:80]):
-        m = _TW_ENTRY.match(line)
-        if m:
-            where.setdefault(_roc_date(m), (starts[i], starts[i] + len(line)))
+
+    def span(date: str) -> tuple[int, int] | None:
+        """The first line of the first entry of that day."""
+        first = next((e for e in entries if e.date == date), None)
+        return (starts[first.line], starts[first.line] + len(lines[first.line])) if first else None
+
     out = []
     date, entry = _tw_in_force_entry(entries, page_meta)
     if date:
         own = _ENTRY_EFFECT.search(entry.text) if entry else None
-        span = where.get(entry.date if entry else date)
-        if span:
-            out.append(("effective", (_roc_date(own) if own else None) or date, *span))
+        where = span(entry.date if entry else date)
+        if where:
+            out.append(("effective", (_roc_date(own) if own else None) or date, *where))
     for e in entries:
-        if e.date and e.date in where and any(w in e.text for w in _law_words("repeal")):
-            out.append(("expiry", e.date, *where[e.date]))
+        if e.date and any(w in e.text for w in _law_words("repeal")):
+            out.append(("expiry", e.date, *span(e.date)))
     return out
 
 
