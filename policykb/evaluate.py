@@ -351,15 +351,21 @@ def score_links(score: FileScore, pairs: list, documents_by_number: dict, docume
             score.diffs.append(f"citation_links extra: {describe('citations', g)} → {got}")
 
 
+def score_kept(score: FileScore, measure: str, wanted: list | None, text: str, missing: str) -> None:
+    """Each string the body must hold: held, or a miss named ``missing``."""
+    count = score.count(measure)
+    for s in wanted or []:
+        if norm(s) in text:
+            count.tp += 1
+        else:
+            count.fn += 1
+            score.diffs.append(f"{missing}: {s[:40]}")
+
+
 def score_body(score: FileScore, gold: dict, body: str | None) -> None:
     text = norm(body)
-    keep, lose = score.count("body_keep"), score.count("body_lose")
-    for s in gold.get("body_contains") or []:
-        if norm(s) in text:
-            keep.tp += 1
-        else:
-            keep.fn += 1
-            score.diffs.append(f"body lost: {s[:40]}")
+    score_kept(score, "body_keep", gold.get("body_contains"), text, "body lost")
+    lose = score.count("body_lose")
     for s in gold.get("body_excludes") or []:
         if norm(s) and norm(s) in text:
             lose.fn += 1
@@ -370,13 +376,7 @@ def score_body(score: FileScore, gold: dict, body: str | None) -> None:
     if gloss:
         lose.fn += 1
         score.diffs.append(f"body kept a pinyin gloss: {gloss.group()}")
-    repairs = score.count("mojibake_repairs")
-    for s in gold.get("mojibake_repairs") or []:
-        if norm(s) in text:
-            repairs.tp += 1
-        else:
-            repairs.fn += 1
-            score.diffs.append(f"mojibake not repaired: {s[:40]}")
+    score_kept(score, "mojibake_repairs", gold.get("mojibake_repairs"), text, "mojibake not repaired")
 
 
 def score_file(gold: dict, view, documents_by_number: dict, documents_by_title: dict) -> FileScore:
