@@ -11,7 +11,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-FACT_TABLES = ("citations", "targets", "deadlines", "periods", "responsibilities")
+from policykb.db.store import FACT_TABLES
+
 DOCUMENT_COLUMNS = ("id", "doc_number", "title", "issuer", "doc_type", "written_date", "published_date",
                     "region", "effective_date", "expiry_date", "validity", "body")
 

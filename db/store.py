@@ -337,9 +337,6 @@ def source_files(path: Path | str) -> dict[str, str | None]:
 
 # --- streaming a build -------------------------------------------------------
 
-# Staging tables (in the attached scratch database ``stage``): what each
-# source yields, keyed by its path, each record with its position.  Columns
-# as in the final tables, plus ``path``/``position``.
 def _quoted(columns) -> str:
     """Column names quoted: ``end`` is a keyword."""
     return ", ".join('"' + c + '"' for c in columns)
@@ -362,11 +359,15 @@ def _document_columns() -> list[str]:
     return [c for c in TABLES["documents"]["columns"] if c not in TEXT_COLUMNS and c not in ASSEMBLED]
 
 
+# Per-source tables copied to the final table of the same name, in document order.
+RECORD_TABLES = ("targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")
+# Staging tables (in the attached scratch database ``stage``): what each
+# source yields, keyed by its path, each record with its position.  Columns
+# as in the final tables, plus ``path``/``position``.
 STAGE_TABLES: dict[str, str] = {
     "sources": "seq INTEGER PRIMARY KEY, " + _quoted(_staged("sources")),
     "texts": "path TEXT PRIMARY KEY, " + _quoted(TEXT_COLUMNS) + ", body_index",
-    **{t: "path, position, " + _quoted(_staged(t))
-       for t in ("citations", "targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")},
+    **{t: "path, position, " + _quoted(_staged(t)) for t in ("citations", *RECORD_TABLES)},
     # Written once mirrors are merged:
     "members": "path TEXT PRIMARY KEY, document_id, is_primary",
     "primaries": "doc_index INTEGER PRIMARY KEY, path, id",
@@ -374,8 +375,6 @@ STAGE_TABLES: dict[str, str] = {
     "by_title": "title TEXT PRIMARY KEY, id",
     "docs": "id TEXT PRIMARY KEY, primary_path, " + _quoted(_document_columns()),
 }
-# Per-source tables copied to the final table of the same name, in document order.
-RECORD_TABLES = ("targets", "deadlines", "periods", "responsibilities", "duties", "cleaning_edits")
 # Sources buffered before one executemany per table: small enough that the
 # parent writes while the workers run, not all at the end (at 2,000, every
 # row of 1,000 laws waited for the last result: 0.5 s more of serial tail).
@@ -487,8 +486,9 @@ class BuildWriter:
             FROM stage.primaries p JOIN stage.citations c ON c.path = p.path
             ORDER BY p.doc_index, c.position""")
 
-    def repeals(self, relation: str = "repeals") -> Iterator[tuple[str, str]]:
-        """(repealed id, repealing id) in citation order; ``relation`` amends: (amended, amending)."""
+    def cited_as(self, relation: str) -> Iterator[tuple[str, str]]:
+        """(cited id, citing id) of the linked citations of a relation (repeals,
+        amends), in citation order."""
         yield from self.conn.execute("""SELECT cited_document_id, document_id FROM citations
             WHERE relation = ? AND cited_document_id IS NOT NULL ORDER BY id""", (relation,))
 

@@ -447,19 +447,13 @@ def check_rules() -> None:
                          "is a rule table broken?") from None
 
 
-def _warm_parent() -> None:
-    """Load every stage's tables in this process, then freeze them out of the
-    garbage collector's reach, so forked workers share the pages instead of
-    each loading (and copying) its own."""
+def _freeze_parent() -> None:
+    """Freeze what this process has loaded out of the garbage collector's
+    reach, so forked workers share the pages instead of each copying its own.
+    ``check_rules`` has loaded every stage's tables by then (it runs one page
+    through the pipeline before any file is processed)."""
     import gc
 
-    from policykb.process import process_bytes
-
-    _warm()
-    try:
-        process_bytes(WARM_TEXT.encode("utf-8"), ".txt")
-    except Exception:  # noqa: BLE001 - warming is an optimisation; a real file will show the bug
-        pass
     gc.collect()
     gc.freeze()
 
@@ -476,7 +470,7 @@ def process_all(jobs: list, workers: int, seq: dict[str, int]) -> Iterator[Stage
         return
     import gc
 
-    _warm_parent()
+    _freeze_parent()
     try:
         # Forked: the workers share ``seq`` instead of receiving it.
         for i, outcome in run_jobs(partial(_staged_in_worker, seq=seq), jobs, workers=max(1, workers),
@@ -804,9 +798,9 @@ def assemble(writer: store.BuildWriter, summaries: list[SourceSummary]) -> int:
                          (rows.primary_row(d, i) for i, d in enumerate(docs)))
     docs = merge.titles_from_citations(docs, writer.cited_titles)
     writer.write_citations(*merge.link_maps(docs))
-    docs = merge.mark_repealed(docs, writer.repeals())
     # Validity as of the day of the build: a term that ended yesterday is expired.
-    docs = merge.assess_validity(docs, writer.repeals("amends"), datetime.date.today().isoformat())
+    docs = merge.assess_validity(docs, writer.cited_as("repeals"), writer.cited_as("amends"),
+                                 datetime.date.today().isoformat())
     writer.write_documents((rows.document_row(d) for d in docs), (row for d in docs for row in rows.issuer_rows(d)))
     store.write_rows(writer.db, "agencies", (rows.agency_row(a) for a in agency_rows(writer.agency_mentions())))
     return len(docs)

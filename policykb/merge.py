@@ -14,9 +14,6 @@ the repeals).
 
 from __future__ import annotations
 
-from policykb.records import DocumentRecord, SourceResult, SourceSummary
-from policykb.extract.periods import document_dates
-
 import hashlib
 import re
 import unicodedata
@@ -26,6 +23,8 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 from policykb.extract.docinfo import names_a_document
+from policykb.extract.periods import document_dates
+from policykb.records import DocumentRecord, SourceResult, SourceSummary
 
 # Two bodies under one document number are one notice when this share of
 # their 4-character shingles is shared.  Mirrors of the seeds share > 0.8;
@@ -72,14 +71,14 @@ def damage(result: SourceResult) -> tuple:
 def summarise(result: SourceResult) -> SourceSummary:
     """The summary of an ok source: everything merging and linking read of it."""
     info = result.extracted.docinfo
+    effective_date, expiry_date = document_dates(result.extracted.periods)
     text_key = None if info.doc_number else hashlib.sha1(normalised(result.clean.body).encode("utf-8")).hexdigest()
     return SourceSummary(path=result.path, doc_number=info.doc_number, text_key=text_key, damage=damage(result),
                          title=info.title, issuers=tuple(info.issuers or ()), issuer=info.issuer,
                          doc_type=info.doc_type, written_date=info.written_date,
                          published_date=info.published_date, region=info.region,
-                         status=getattr(info, "status", None),
-                         **dict(zip(("effective_date", "expiry_date"),
-                                    document_dates(getattr(result.extracted, "periods", ())))))
+                         status=getattr(info, "status", None), effective_date=effective_date,
+                         expiry_date=expiry_date)
 
 
 def identity_key(s: SourceSummary) -> str:
@@ -222,23 +221,23 @@ def validity_of(doc: DocumentRecord, today: str) -> tuple[str | None, str | None
     return None, None
 
 
-def assess_validity(docs: list[DocumentRecord], amendments: Iterable[tuple[str, str]],
-                    today: str) -> list[DocumentRecord]:
-    """Each document's validity as of ``today``; ``amendments``: (amended id, amending id)."""
-    amended: dict[str, str] = {}
-    for target, citing in amendments:
-        amended.setdefault(target, citing)
+def _first_citer(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """(cited id, citing id) pairs in citation order → the first citer of each."""
+    first: dict[str, str] = {}
+    for target, citing in pairs:
+        first.setdefault(target, citing)
+    return first
+
+
+def assess_validity(docs: list[DocumentRecord], repeals: Iterable[tuple[str, str]],
+                    amendments: Iterable[tuple[str, str]], today: str) -> list[DocumentRecord]:
+    """Each document's repealer and amender (the first document of the base
+    that cites it so) and its validity as of ``today``; ``repeals`` and
+    ``amendments``: (cited id, citing id) in citation order."""
+    repealed, amended = _first_citer(repeals), _first_citer(amendments)
     out = []
     for d in docs:
-        d = replace(d, amended_by=amended.get(d.id))
+        d = replace(d, repealed_by=repealed.get(d.id), amended_by=amended.get(d.id))
         validity, reason = validity_of(d, today)
         out.append(replace(d, validity=validity, validity_reason=reason))
     return out
-
-
-def mark_repealed(docs: list[DocumentRecord], repeals: Iterable[tuple[str, str]]) -> list[DocumentRecord]:
-    """``repeals``: (repealed id, repealing id) in citation order; the first repealer counts."""
-    repealed: dict[str, str] = {}
-    for target, citing in repeals:
-        repealed.setdefault(target, citing)
-    return [replace(d, repealed_by=repealed[d.id], validity="已废止") if d.id in repealed else d for d in docs]

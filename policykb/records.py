@@ -212,7 +212,7 @@ class DocumentRecord:
     written_date: str | None
     published_date: str | None
     region: str | None
-    validity: str | None  # what the page says (有效, 失效 …) or 已废止 when a document in the base repeals it
+    validity: str | None  # what the page says (有效, 失效 …), then policykb.merge.assess_validity's value
     repealed_by: str | None
     effective_date: str | None = None
     expiry_date: str | None = None
