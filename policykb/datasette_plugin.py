@@ -39,7 +39,6 @@ URLs become links.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import unicodedata
@@ -53,7 +52,7 @@ import numpy as np
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
-from datasette.utils import await_me_maybe, path_with_added_args, path_with_removed_args, sqlite_timelimit, \
+from datasette.utils import await_me_maybe, path_with_removed_args, sqlite_timelimit, \
     tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from jinja2 import FileSystemLoader
